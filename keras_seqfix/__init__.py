@@ -1,0 +1,20 @@
+"""keras_seqfix: find out why a Keras sequence classifier's loss stays high, and fix it.
+
+Every public name is importable from its subpackage and from the top level::
+
+    import keras_seqfix as ksf
+
+    (x_train, y_train), (x_test, y_test) = ksf.datasets.load_ucr("GunPoint")
+"""
+
+__version__ = "0.1.0.dev0"
+
+from keras_seqfix import callbacks, datasets, diagnosis, imbalance, layers, models
+from keras_seqfix.datasets import (
+    UCR_DATASETS,
+    load_moving_digits,
+    load_sms_spam,
+    load_ucr,
+)
+
+# Each area re-exports its public names here, one import block per subpackage.

@@ -1,0 +1,1 @@
+"""Training callbacks: early-stopping presets, LR range finder, gradient norms."""

@@ -1,0 +1,1 @@
+"""`diagnose`: why a sequence classifier's loss stays high, with the fix."""

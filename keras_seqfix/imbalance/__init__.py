@@ -1,0 +1,1 @@
+"""Class imbalance for sequences: resampling, balanced batches, class weights."""

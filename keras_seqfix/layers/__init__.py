@@ -1,0 +1,1 @@
+"""Keras layers: sequence-consistent augmentation and mask-aware pooling."""

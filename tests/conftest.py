@@ -1,0 +1,16 @@
+"""Shared pytest set-up: quiet TensorFlow, seed everything, fixtures for tests."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _seed_and_clear():
+    """Give every test the same seeds and a fresh Keras graph state."""
+    keras.utils.set_random_seed(1234)
+    yield
+    keras.backend.clear_session()
