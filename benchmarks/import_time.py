@@ -1,0 +1,43 @@
+"""`import keras_seqfix` time over `import keras`, each in a fresh interpreter.
+
+Run: python benchmarks/import_time.py [--repeats 7]
+
+Prints the median wall time of a fresh `python -c "import keras"` and of
+`python -c "import keras_seqfix"` measured alternately in one run, and their ratio.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def _time_import(module):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, env=env)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args(argv)
+    _time_import("keras_seqfix")  # warm the file-system cache once
+    times = {"keras": [], "keras_seqfix": []}
+    for _ in range(args.repeats):
+        for module in times:  # alternate so that machine noise hits both alike
+            times[module].append(_time_import(module))
+    keras_s = statistics.median(times["keras"])
+    ksf_s = statistics.median(times["keras_seqfix"])
+    print(f"import keras         median {keras_s:.2f} s over {args.repeats} runs")
+    print(f"import keras_seqfix  median {ksf_s:.2f} s over {args.repeats} runs")
+    print(
+        f"ratio keras_seqfix / keras: {ksf_s / keras_s:.2f}x (+{ksf_s - keras_s:.2f} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
