@@ -1,0 +1,231 @@
+"""SequenceAugmentation: speed vs the per-frame alternatives, and the harm they do.
+
+Run:
+    python benchmarks/augmentation.py speed [--repeats 15]
+    python benchmarks/augmentation.py harm [--epochs 12] [--seeds 0 1 2]
+
+`speed` times, alternately in one run, on batches of 16 clips of 16 frames of
+112x112x3 (values in [0, 255]), flip + rotation + zoom + translation + contrast:
+
+- `SequenceAugmentation` (one composed warp per sequence, contrast elementwise);
+- the same stock Keras layers applied in turn to the frames flattened into the batch
+  (per-frame draws: the wrong semantics, but the speed of Keras's kernels);
+- the per-frame `ImageDataGenerator` loop of the widely copied recipe, made to run on
+  Keras 3 (`.flow(frame).next()` -> `.flow(frame)[0]`), with `brightness_range`
+  standing in for contrast (it has no contrast option);
+- one elementwise pass over the batch (`x * a + b`), the memory-bound floor.
+
+Graph-capable methods run inside `tf.function` (as in `fit` or a `tf.data` map) on the
+TensorFlow backend. It prints medians and the ratios.
+
+`harm` trains the same small CNN-LSTM on `ksf.load_moving_digits` (label = digit and
+direction of motion) with label-preserving augmentation (small rotation, zoom and
+translation; no flip, which would swap left and right) drawn per sequence
+(`SequenceAugmentation`) and per frame (`TimeDistributed` of the same Keras layers),
+and without augmentation, and prints test loss and accuracy side by side (mean over
+seeds).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import keras_seqfix as ksf  # noqa: E402
+
+SHAPE = (16, 16, 112, 112, 3)
+
+
+def _image_data_generator():
+    """Keras 3 keeps `ImageDataGenerator` but no longer exports it publicly."""
+    image = keras.preprocessing.image
+    if hasattr(image, "ImageDataGenerator"):
+        return image.ImageDataGenerator, "keras.preprocessing.image.ImageDataGenerator"
+    from keras.src.legacy.preprocessing.image import ImageDataGenerator
+
+    return ImageDataGenerator, (
+        "keras.src.legacy.preprocessing.image.ImageDataGenerator "
+        "(keras.preprocessing.image.ImageDataGenerator is absent in Keras "
+        f"{keras.__version__})"
+    )
+
+
+def _stock_layers():
+    return [
+        keras.layers.RandomFlip("horizontal"),
+        keras.layers.RandomRotation(0.1),
+        keras.layers.RandomZoom(0.2),
+        keras.layers.RandomTranslation(0.1, 0.1),
+        keras.layers.RandomContrast(0.3),
+    ]
+
+
+def speed(repeats):
+    import tensorflow as tf
+
+    x = np.random.default_rng(0).uniform(0, 255, SHAPE).astype("float32")
+    xt = tf.constant(x)
+    seq = ksf.layers.SequenceAugmentation(_stock_layers(), seed=0)
+    stock = _stock_layers()
+    frames_shape = (-1, *SHAPE[2:])
+
+    @tf.function
+    def run_seq(v):
+        return seq(v, training=True)
+
+    @tf.function
+    def run_stock(v):
+        flat = tf.reshape(v, frames_shape)
+        for layer in stock:
+            flat = layer(flat, training=True)
+        return tf.reshape(flat, SHAPE)
+
+    @tf.function
+    def run_elementwise(v):
+        return v * 1.01 + 0.5
+
+    idg_cls, idg_name = _image_data_generator()
+    gen = idg_cls(
+        horizontal_flip=True,
+        rotation_range=36,  # RandomRotation(0.1) is +-0.1 turn = +-36 degrees
+        zoom_range=0.2,
+        width_shift_range=0.1,
+        height_shift_range=0.1,
+        brightness_range=(0.7, 1.3),
+    )
+
+    def run_loop(v):
+        clips = []
+        for clip in v:
+            frames = [
+                gen.flow(frame[None], batch_size=1, shuffle=False)[0][0]
+                for frame in clip
+            ]
+            clips.append(np.stack(frames))
+        return np.stack(clips)
+
+    methods = {
+        "SequenceAugmentation": lambda: run_seq(xt).numpy(),
+        "stock Keras layers on flattened frames": lambda: run_stock(xt).numpy(),
+        "one elementwise pass": lambda: run_elementwise(xt).numpy(),
+        "per-frame ImageDataGenerator loop": lambda: run_loop(x),
+    }
+    for fn in methods.values():  # trace and warm up
+        fn()
+    times = {name: [] for name in methods}
+    loop_every = 3  # the loop is slow: time it on every third round only
+    for i in range(repeats):
+        for name, fn in methods.items():
+            if "loop" in name and i % loop_every:
+                continue
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    med = {name: statistics.median(t) for name, t in times.items()}
+    print(f"backend {keras.backend.backend()}, keras {keras.__version__}")
+    print(f"batch {SHAPE} float32, flip+rotation+zoom+translation+contrast")
+    print(f"loop uses {idg_name}")
+    for name, t in med.items():
+        print(f"  {name:42s} median {1000 * t:8.1f} ms over {len(times[name])} runs")
+    ours = med["SequenceAugmentation"]
+    print(
+        f"SequenceAugmentation / stock layers:   {ours / med['stock Keras layers on flattened frames']:.2f}x (target <= 0.6x)"
+    )
+    print(
+        f"per-frame loop / SequenceAugmentation: {med['per-frame ImageDataGenerator loop'] / ours:.1f}x faster (target >= 2x)"
+    )
+    print(
+        f"SequenceAugmentation / elementwise:    {ours / med['one elementwise pass']:.1f}x the memory floor"
+    )
+
+
+def _model(num_classes, input_shape, augmentation):
+    inputs = keras.Input(input_shape)
+    x = augmentation(inputs) if augmentation is not None else inputs
+    cnn = keras.Sequential(
+        [
+            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+        ]
+    )
+    x = keras.layers.TimeDistributed(cnn)(x)
+    x = keras.layers.LSTM(64)(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(
+        keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", ["accuracy"]
+    )
+    return model
+
+
+def _harm_layers():
+    # Label-preserving: no flip (it swaps left and right motion).
+    geo = {"fill_mode": "constant"}
+    return [
+        keras.layers.RandomRotation(0.04, **geo),
+        keras.layers.RandomZoom(0.1, **geo),
+        keras.layers.RandomTranslation(0.1, 0.1, **geo),
+    ]
+
+
+def harm(epochs, seeds):
+    (x_train, y_train), (x_test, y_test) = ksf.load_moving_digits()
+    num_classes = int(y_train.max()) + 1
+    print(
+        f"moving digits: train {x_train.shape}, test {x_test.shape}, {num_classes} classes"
+    )
+    print(f"CNN-LSTM, Adam 2e-3, batch 32, {epochs} epochs, seeds {seeds}")
+    variants = {
+        "none": lambda s: None,
+        "SequenceAugmentation (per sequence)": lambda s: (
+            ksf.layers.SequenceAugmentation(_harm_layers(), seed=s)
+        ),
+        "TimeDistributed (per frame)": lambda s: keras.layers.TimeDistributed(
+            keras.Sequential(_harm_layers())
+        ),
+    }
+    results = {name: [] for name in variants}
+    for seed in seeds:
+        for name, make in variants.items():
+            keras.utils.set_random_seed(seed)
+            model = _model(num_classes, x_train.shape[1:], make(seed))
+            start = time.perf_counter()
+            model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=0)
+            loss, acc = model.evaluate(x_test, y_test, verbose=0)
+            results[name].append((loss, acc))
+            print(
+                f"  seed {seed} {name:38s} test loss {loss:.3f} acc {acc:.3f} ({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
+    print(
+        "augmentation                            test loss   test accuracy (mean over seeds)"
+    )
+    for name, rows in results.items():
+        loss, acc = np.mean(rows, axis=0)
+        print(f"  {name:38s} {loss:9.3f}   {acc:9.3f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("part", choices=["speed", "harm"])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    args = parser.parse_args(argv)
+    if args.part == "speed":
+        speed(args.repeats)
+    else:
+        harm(args.epochs, args.seeds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

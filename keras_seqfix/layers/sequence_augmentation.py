@@ -1,0 +1,310 @@
+"""SequenceAugmentation: one random image transformation per sequence, all frames."""
+
+import keras
+from keras import ops
+
+from keras_seqfix.layers import _affine, _plan
+
+
+@keras.saving.register_keras_serializable(package="keras_seqfix")
+class SequenceAugmentation(keras.layers.Layer):
+    """Augment image sequences with one random transformation per sequence.
+
+    `keras.layers.TimeDistributed(keras.layers.RandomRotation(...))` and the per-frame
+    `ImageDataGenerator` loop draw a new transformation for every frame, which makes
+    the content jump from frame to frame and destroys the motion a recurrent layer
+    has to learn. This layer draws one transformation per sequence, through Keras's
+    own layers' `get_random_transformation`, and applies it to every frame; sequences
+    in a batch get independent draws.
+
+    How it is fast: every Keras geometric layer is one full warp of every pixel.
+    Consecutive geometric layers (flip, rotation, zoom, translation, shear, ending
+    optionally in a crop) are composed into one affine matrix per sequence and the
+    frames, folded into the batch axis (a free reshape), are warped once by
+    `keras.ops.image.affine_transform` with the matrix repeated per frame. Folding
+    into the batch beats stacking frames along channels, which needs two transposes
+    (two more passes over the data) for the same warp. Composing also samples once
+    instead of once per layer, so the result is sharper; geometric layers whose
+    `interpolation`, `fill_mode` or `fill_value` differ are not composed, so each
+    keeps Keras's semantics. Photometric layers (`RandomContrast`, `RandomBrightness`)
+    run elementwise with one factor per sequence broadcast over the frames.
+
+    A crop (`crop=(height, width)` or a `keras.layers.RandomCrop`) is drawn per
+    sequence (Keras's `RandomCrop` uses one location for the whole batch). At
+    inference it is a center crop of the same size, so shapes match between training
+    and inference; everything else is the identity at inference.
+
+    Args:
+        layers: list of Keras image augmentation layers applied in order, among
+            `RandomFlip`, `RandomRotation`, `RandomZoom`, `RandomTranslation`,
+            `RandomShear`, `RandomCrop`, `RandomContrast`, `RandomBrightness`.
+            Their own seeds are ignored: this layer's `seed` drives every draw.
+            Defaults to `None` (no layers).
+        seed: integer seed for reproducible draws. Defaults to `None`.
+        flip: shortcut for `RandomFlip(mode)`: `"horizontal"`, `"vertical"` or
+            `"horizontal_and_vertical"`. Defaults to `None` (off).
+        rotation: shortcut for `RandomRotation(rotation)`, a fraction of a full
+            turn or a `(low, high)` pair. Defaults to `None`.
+        zoom: shortcut for `RandomZoom(zoom)` (aspect kept). Defaults to `None`.
+        translation: shortcut for `RandomTranslation`: a fraction for both axes or
+            `(height_factor, width_factor)`. Defaults to `None`.
+        shear: shortcut for `RandomShear`: a fraction for both axes or
+            `(x_factor, y_factor)`. Defaults to `None`.
+        crop: `(height, width)` of a per-sequence random crop. Defaults to `None`.
+        contrast: shortcut for `RandomContrast(contrast)`. Defaults to `None`.
+        brightness: shortcut for `RandomBrightness(brightness)`. Defaults to `None`.
+        fill_mode: fill mode of the geometric shortcuts. Defaults to `"reflect"`.
+        interpolation: interpolation of the geometric shortcuts. Defaults to
+            `"bilinear"`.
+        fill_value: fill value when `fill_mode="constant"`. Defaults to `0.0`.
+        value_range: pixel range for the contrast and brightness shortcuts.
+            Defaults to `(0, 255)`.
+        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+
+    Shortcuts are appended after `layers`, in the order flip, rotation, zoom,
+    translation, shear, crop, contrast, brightness.
+
+    Input shape:
+        `(batch, frames, height, width, channels)`; `frames` may be `None`.
+
+    Output shape:
+        Same as the input, with `(height, width)` replaced by the crop size if any.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras_seqfix as ksf
+    >>> aug = ksf.layers.SequenceAugmentation(rotation=0.1, zoom=0.2, seed=0)
+    >>> clip = np.repeat(np.random.rand(2, 1, 16, 16, 1), 4, axis=1)  # still frames
+    >>> out = np.asarray(aug(clip, training=True))
+    >>> out.shape, bool(np.allclose(out[:, 0], out[:, 3]))  # same transform per clip
+    ((2, 4, 16, 16, 1), True)
+    """
+
+    def __init__(
+        self,
+        layers=None,
+        *,
+        seed=None,
+        flip=None,
+        rotation=None,
+        zoom=None,
+        translation=None,
+        shear=None,
+        crop=None,
+        contrast=None,
+        brightness=None,
+        fill_mode="reflect",
+        interpolation="bilinear",
+        fill_value=0.0,
+        value_range=(0, 255),
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(
+                "`layers` should be a list of Keras image augmentation layers. "
+                f"Received: layers={layers!r}. Pass e.g. "
+                "layers=[keras.layers.RandomRotation(0.1)]."
+            )
+        self.layers = list(layers) if layers is not None else None
+        self.seed = seed
+        self.flip = flip
+        self.rotation = rotation
+        self.zoom = zoom
+        self.translation = translation
+        self.shear = shear
+        self.crop = tuple(crop) if crop is not None else None
+        self.contrast = contrast
+        self.brightness = brightness
+        self.fill_mode = fill_mode
+        self.interpolation = interpolation
+        self.fill_value = fill_value
+        self.value_range = tuple(value_range)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self._all_layers = [*(self.layers or []), *self._shortcut_layers()]
+        for layer in self._all_layers:
+            _plan.check_layer(layer)
+        self._steps = _plan.build_plan(self._all_layers)
+        self.supports_masking = False
+
+    def _shortcut_layers(self):
+        geo = {
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
+        }
+        made = []
+        if self.flip is not None:
+            made.append(keras.layers.RandomFlip(self.flip))
+        if self.rotation is not None:
+            made.append(keras.layers.RandomRotation(self.rotation, **geo))
+        if self.zoom is not None:
+            made.append(keras.layers.RandomZoom(self.zoom, **geo))
+        if self.translation is not None:
+            h, w = _pair(self.translation, "translation")
+            made.append(keras.layers.RandomTranslation(h, w, **geo))
+        if self.shear is not None:
+            x, y = _pair(self.shear, "shear")
+            made.append(keras.layers.RandomShear(x, y, **geo))
+        if self.crop is not None:
+            if len(self.crop) != 2:
+                raise ValueError(
+                    f"`crop` should be (height, width). Received: crop={self.crop!r}"
+                )
+            made.append(keras.layers.RandomCrop(*self.crop))
+        if self.contrast is not None:
+            made.append(
+                keras.layers.RandomContrast(self.contrast, value_range=self.value_range)
+            )
+        if self.brightness is not None:
+            made.append(
+                keras.layers.RandomBrightness(
+                    self.brightness, value_range=self.value_range
+                )
+            )
+        return made
+
+    def build(self, input_shape):
+        if len(input_shape) != 5 or None in tuple(input_shape[2:]):
+            raise ValueError(
+                "`SequenceAugmentation` expects input of shape (batch, frames, height, "
+                "width, channels) with known height, width and channels. Received: "
+                f"input_shape={tuple(input_shape)}. Add a frames axis to single "
+                "images, or use keras.layers.Random* layers directly."
+            )
+        self._out_hw = self._output_hw(input_shape[2], input_shape[3])
+
+    def _output_hw(self, height, width):
+        for step in self._steps:
+            crop = step[1] if step[0] == "crop" else None
+            crop = step[2] if step[0] == "warp" else crop
+            if crop is not None:
+                if crop.height > height or crop.width > width:
+                    raise ValueError(
+                        "The crop size should fit in the frames. Received: crop="
+                        f"({crop.height}, {crop.width}) for frames of "
+                        f"({height}, {width}). Use a smaller crop."
+                    )
+                height, width = crop.height, crop.width
+        return height, width
+
+    def compute_output_shape(self, input_shape):
+        height, width = self._output_hw(input_shape[2], input_shape[3])
+        return (input_shape[0], input_shape[1], height, width, input_shape[4])
+
+    def call(self, inputs, training=True):
+        x = ops.cast(inputs, self.compute_dtype)
+        if not training:
+            return self._center_crops(x)
+        height, width, channels = x.shape[2], x.shape[3], x.shape[4]
+        batch, frames = ops.shape(x)[0], ops.shape(x)[1]
+        for step in self._steps:
+            kind = step[0]
+            sample = x[:, 0]  # one frame per sequence: the draws have batch `batch`
+            if kind == "pixel":
+                layer = step[1]
+                t = layer.get_random_transformation(
+                    sample, training=True, seed=self.seed_generator
+                )
+                t = {k: ops.expand_dims(v, 1) for k, v in t.items()}
+                x = layer.transform_images(x, t, training=True)
+            elif kind == "flip":
+                layer = step[1]
+                t = layer.get_random_transformation(
+                    sample, training=True, seed=self.seed_generator
+                )
+                t["flips"] = ops.expand_dims(t["flips"], 1)
+                x = layer.transform_images(x, t, training=True)
+            else:
+                layers, crop = (step[1], step[2]) if kind == "warp" else ([], step[1])
+                sampling = step[3] if kind == "warp" else _plan.CROP_SAMPLING
+                matrices = [
+                    _affine.layer_matrix(
+                        lay, sample, self.seed_generator, height, width
+                    )
+                    for lay in layers
+                ]
+                if crop is not None:
+                    matrices.append(self._crop_offsets(batch, height, width, crop))
+                matrix = _affine.compose(matrices) if len(matrices) > 1 else matrices[0]
+                # One matrix per sequence, repeated for each of its frames.
+                matrix = ops.reshape(
+                    ops.broadcast_to(matrix[:, None, :], (batch, frames, 8)), (-1, 8)
+                )
+                folded = ops.reshape(x, (-1, height, width, channels))
+                folded = ops.image.affine_transform(
+                    folded,
+                    matrix,
+                    interpolation=sampling[0],
+                    fill_mode=sampling[1],
+                    fill_value=sampling[2],
+                    data_format="channels_last",
+                )
+                if crop is not None:
+                    height, width = crop.height, crop.width
+                    folded = folded[:, :height, :width, :]
+                x = ops.reshape(folded, (batch, frames, height, width, channels))
+            x = ops.cast(x, self.compute_dtype)
+        return x
+
+    def _crop_offsets(self, batch, height, width, crop):
+        """Per-sequence random top-left corner of the crop, as an offset matrix."""
+        rows = keras.random.randint(
+            (batch,), 0, height - crop.height + 1, seed=self.seed_generator
+        )
+        cols = keras.random.randint(
+            (batch,), 0, width - crop.width + 1, seed=self.seed_generator
+        )
+        return _affine.offset_matrix(rows, cols)
+
+    def _center_crops(self, x):
+        height, width = x.shape[2], x.shape[3]
+        out_h, out_w = self._output_hw(height, width)
+        if (out_h, out_w) == (height, width):
+            return x
+        top, left = (height - out_h) // 2, (width - out_w) // 2
+        return x[:, :, top : top + out_h, left : left + out_w, :]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "layers": None
+                if self.layers is None
+                else [keras.saving.serialize_keras_object(lay) for lay in self.layers],
+                "seed": self.seed,
+                "flip": self.flip,
+                "rotation": self.rotation,
+                "zoom": self.zoom,
+                "translation": self.translation,
+                "shear": self.shear,
+                "crop": self.crop,
+                "contrast": self.contrast,
+                "brightness": self.brightness,
+                "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation,
+                "fill_value": self.fill_value,
+                "value_range": self.value_range,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if config.get("layers") is not None:
+            config["layers"] = [
+                keras.saving.deserialize_keras_object(lay) for lay in config["layers"]
+            ]
+        return cls(**config)
+
+
+def _pair(value, name):
+    if isinstance(value, (int, float)):
+        return value, value
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return tuple(value)
+    raise ValueError(
+        f"`{name}` should be a number or a pair of numbers. Received: {name}={value!r}"
+    )
