@@ -1,0 +1,190 @@
+"""`keras-seqfix diagnose` and `keras-seqfix demo`: exit codes, messages, outputs."""
+
+import json
+import re
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from keras_seqfix.cli import main
+
+
+def _series(n=48, steps=12, features=2, seed=0):
+    """Unit-scale series whose class is the sign of the first feature's mean."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    x = rng.normal(size=(n, steps, features)).astype("float32") * 0.5
+    x[:, :, 0] += np.where(y == 1, 1.0, -1.0)[:, None]
+    return x, y.astype("int64")
+
+
+def _model(
+    path, *, loss="sparse_categorical_crossentropy", compile=True, shape=(12, 2)
+):
+    model = keras.Sequential(
+        [
+            keras.Input(shape),
+            keras.layers.LSTM(8),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    if compile:
+        model.compile(keras.optimizers.Adam(1e-2), loss, metrics=["accuracy"])
+    model.save(path)
+    return path
+
+
+def _run(capsys, *argv):
+    code = main(["diagnose", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    x, y = _series()
+    path = tmp_path / "data.npz"
+    np.savez(path, x=x[:36], y=y[:36], x_val=x[36:], y_val=y[36:])
+    return path
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"x": np.zeros((4, 3, 1))}, r"Missing: \['y'\]"),
+        (
+            {"x": np.zeros((4, 3, 1)), "y": np.zeros(4), "x_val": np.zeros((2, 3, 1))},
+            "'x_val' and 'y_val' go together",
+        ),
+        ({"x": np.zeros((4, 3, 1)), "y": np.zeros(5)}, "same number of samples"),
+        ({"x": np.zeros(4), "y": np.zeros(4)}, r"Received: x.shape=\(4,\)"),
+        (
+            {"x": np.zeros((4, 3, 1)), "y": np.zeros((4, 2, 2))},
+            "'y' should be class ids",
+        ),
+        ({"x": np.array([["a", "b"]] * 4), "y": np.zeros(4)}, "should be numeric"),
+        (
+            {
+                "x": np.zeros((4, 3, 1)),
+                "y": np.zeros(4),
+                "x_val": np.zeros((2, 5, 1)),
+                "y_val": np.zeros(2),
+            },
+            "'x_val' should have the shape",
+        ),
+        (
+            {"x": np.zeros((4, 3), dtype="int64"), "y": np.array([0, 1, -1, 0])},
+            "class ids 0..K-1",
+        ),
+        (
+            {"x": np.zeros((4, 3, 2, 2), dtype="float32"), "y": np.zeros(4)},
+            r"x.shape=\(4, 3, 2, 2\)",
+        ),
+    ],
+)
+def test_bad_arrays_exit_2_with_the_reason_on_stderr(tmp_path, capsys, arrays, message):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    code, out, err = _run(capsys, path)
+    assert code == 2
+    assert "keras-seqfix diagnose: error:" in err
+    assert re.search(message, err), err
+
+
+def test_missing_and_unreadable_files_exit_2(tmp_path, capsys, data_file):
+    code, _, err = _run(capsys, tmp_path / "nope.npz")
+    assert code == 2 and "DATA file not found" in err
+    text = tmp_path / "text.npz"
+    text.write_text("not a zip")
+    code, _, err = _run(capsys, text)
+    assert code == 2 and "not a readable .npz" in err
+    code, _, err = _run(capsys, data_file, "--model", tmp_path / "nope.keras")
+    assert code == 2 and "MODEL file not found" in err
+
+
+def test_uncompiled_model_and_mismatched_shape_exit_2(tmp_path, capsys, data_file):
+    uncompiled = _model(tmp_path / "raw.keras", compile=False)
+    code, _, err = _run(capsys, data_file, "--model", uncompiled)
+    assert code == 2 and "not compiled" in err
+    other = _model(tmp_path / "other.keras", shape=(12, 5))
+    code, _, err = _run(capsys, data_file, "--model", other, "--no-probe")
+    assert code == 2 and "does not fit the model" in err
+
+
+def test_problems_exit_1_and_the_report_is_written(tmp_path, capsys, data_file):
+    # Integer labels with a one-hot loss: a label/loss mismatch, found without probing.
+    model = _model(tmp_path / "m.keras", loss="categorical_crossentropy")
+    md, js = tmp_path / "out" / "report.md", tmp_path / "out" / "report.json"
+    code, out, _ = _run(
+        capsys,
+        data_file,
+        "--model",
+        model,
+        "--no-probe",
+        "--markdown",
+        md,
+        "--json",
+        js,
+    )
+    assert code == 1
+    assert "label_loss_mismatch" in out
+    report = json.loads(js.read_text())
+    assert report["healthy"] is False and report["codes"][0] == "label_loss_mismatch"
+    assert "`label_loss_mismatch`" in md.read_text()
+
+
+def test_healthy_data_and_model_exit_0(tmp_path, capsys, data_file):
+    model = _model(tmp_path / "m.keras")
+    code, out, _ = _run(capsys, data_file, "--model", model, "--no-probe", "--quiet")
+    assert code == 0, out
+    assert "Healthy" in out
+
+
+def test_univariate_float_series_get_a_feature_axis(tmp_path, capsys):
+    x, y = _series(features=1)
+    path = tmp_path / "uni.npz"
+    np.savez(path, x=x[..., 0], y=y)
+    model = _model(tmp_path / "m.keras", shape=(12, 1))
+    code, out, _ = _run(capsys, path, "--model", model, "--no-probe", "--quiet")
+    assert code == 0, out
+    assert "univariate series" in out
+
+
+def test_default_model_follows_the_data(tmp_path, capsys):
+    if not hasattr(pytest.importorskip("keras_seqfix.models"), "build_lstm_classifier"):
+        pytest.skip("keras_seqfix.models has not landed yet")
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(1, 30, size=(40, 6))
+    path = tmp_path / "tokens.npz"
+    np.savez(path, x=tokens, y=np.arange(40) % 2)
+    code, out, _ = _run(capsys, path, "--no-probe", "--quiet")
+    assert code in (0, 1), out
+    assert "vocab_size=30" in out
+    x, y = _series()
+    path = tmp_path / "series.npz"
+    np.savez(path, x=x, y=y)
+    code, out, _ = _run(capsys, path, "--no-probe", "--quiet")
+    assert code in (0, 1), out
+    assert "input_shape=(12, 2)" in out
+
+
+def test_console_script_reports_bad_input_with_exit_2(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_seqfix.cli", "diagnose", str(tmp_path / "x.npz")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "DATA file not found" in result.stderr
+
+
+@pytest.mark.slow
+def test_demo_quick_runs_and_writes_its_report(tmp_path, capsys):
+    code = main(["demo", "--quick", "--output-dir", str(tmp_path), "--seed", "0"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "test accuracy" in out
