@@ -1,1 +1,15 @@
-"""`diagnose`: why a sequence classifier's loss stays high, with the fix."""
+"""`diagnose`: why a sequence classifier's loss stays high, with the fix.
+
+* `diagnose(model, x, y, ...)` -> `DiagnosisReport` of ranked `Finding`s.
+* `TrainingMonitor`: the live form, a callback that reports divergence,
+  oscillation, plateau and overfitting during `fit`, once each, with the fix.
+* `CAUSE_CODES`: every cause code a finding can carry.
+"""
+
+from keras_seqfix.diagnosis._codes import CAUSE_CODES
+from keras_seqfix.diagnosis.diagnose import diagnose
+from keras_seqfix.diagnosis.diagnosis_report import DiagnosisReport
+from keras_seqfix.diagnosis.finding import Finding
+from keras_seqfix.diagnosis.training_monitor import TrainingMonitor
+
+__all__ = ["CAUSE_CODES", "DiagnosisReport", "Finding", "TrainingMonitor", "diagnose"]

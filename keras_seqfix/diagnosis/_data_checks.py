@@ -1,0 +1,257 @@
+"""Checks on the data alone: values, scale, classes, duplicates, padding, size."""
+
+import numpy as np
+
+from keras_seqfix.diagnosis._inputs import row_keys
+from keras_seqfix.diagnosis.finding import make_finding
+
+
+def check_invalid_values(ctx):
+    """NaN or inf in `x` (or `y`): the loss turns NaN at the first such batch."""
+    findings = []
+    for name, array in (("x", ctx.x), ("y", ctx.y)):
+        if array.dtype.kind != "f":
+            continue
+        bad = ~np.isfinite(array)
+        count = int(bad.sum())
+        if not count:
+            continue
+        rows = int(bad.reshape(len(array), -1).any(axis=1).sum())
+        evidence = {
+            "array": name,
+            "nan_count": int(np.isnan(array).sum()),
+            "inf_count": int(np.isinf(array).sum()),
+            "samples_affected": rows,
+            "fraction_of_samples": round(rows / len(array), 4),
+        }
+        fix = (
+            f"keep = np.isfinite({name}).reshape(len({name}), -1).all(axis=1)\n"
+            "x, y = x[keep], y[keep]  # or x = np.nan_to_num(x) if NaN means 'missing'"
+        )
+        title = f"{count} NaN/inf values in `{name}` ({rows} samples)"
+        findings.append(make_finding("invalid_values", 0.97, title, evidence, fix))
+    return findings
+
+
+def check_unscaled_inputs(ctx):
+    """Numeric inputs far from unit scale, with no normalisation layer to fix them."""
+    if not ctx.numeric or ctx.tokens or ctx.x.dtype.kind == "b":
+        return []
+    x = ctx.x.astype(np.float64, copy=False)
+    features = x.reshape(-1, x.shape[-1]) if x.ndim >= 3 else x.reshape(-1, 1)
+    finite = np.where(np.isfinite(features), features, np.nan)
+    # Padding zeros would pull the statistics towards 0: leave all-zero steps out.
+    steps = finite[np.any(np.nan_to_num(finite) != 0, axis=1)]
+    if len(steps) == 0:
+        return []
+    scale = np.nanmean(np.abs(steps), axis=0) + np.nanstd(steps, axis=0)
+    max_abs = float(np.nanmax(np.abs(steps)))
+    largest, smallest = float(np.nanmax(scale)), float(np.nanmin(scale))
+    spread = largest / max(smallest, 1e-12)
+    ctx.measurements["input_scale"] = largest
+    if largest >= 1000:
+        score = 0.9
+    elif largest >= 100:
+        score = 0.8
+    elif largest >= 20:
+        score = 0.55
+    elif largest >= 5 and spread >= 100:
+        score = 0.45
+    else:
+        return []
+    if ctx.info.has_input_scaling:
+        score = min(score, 0.1)
+    evidence = {
+        "max_abs_value": round(max_abs, 4),
+        "largest_feature_scale": round(largest, 4),
+        "smallest_feature_scale": round(smallest, 6),
+        "feature_scale_spread": round(spread, 2),
+        "model_has_normalization": ctx.info.has_input_scaling,
+    }
+    fix = (
+        "norm = keras.layers.Normalization(axis=-1)\n"
+        "norm.adapt(x_train)  # learns per-feature mean and variance\n"
+        "model = keras.Sequential([keras.Input(x_train.shape[1:]), norm, *model.layers])"
+    )
+    if x.ndim >= 4:
+        fix = "keras.layers.Rescaling(1.0 / 255)  # first layer, for 0-255 pixels"
+    title = f"Inputs are not scaled: feature scale up to {largest:.3g} (|x| <= {max_abs:.3g})"
+    return [make_finding("unscaled_inputs", score, title, evidence, fix)]
+
+
+def check_class_imbalance(ctx):
+    """Class counts: the ratio of the largest to the smallest class."""
+    if ctx.labels.ids is None:
+        return []
+    counts = np.bincount(ctx.labels.ids[ctx.labels.ids >= 0], minlength=2)
+    present = counts[counts > 0]
+    if len(present) < 2:
+        return []
+    ratio = float(present.max() / present.min())
+    ctx.measurements["class_counts"] = counts.tolist()
+    ctx.measurements["imbalance_ratio"] = ratio
+    if ratio < 3:
+        return []
+    score = 0.55 if ratio >= 10 else 0.3
+    recall = ctx.measurements.get("probe_minority_recall")
+    if recall is not None:
+        if recall < 0.3:
+            score += 0.3
+        elif recall >= 0.7:
+            score -= 0.15
+    if ctx.weighted:
+        score = min(score, 0.1)
+    evidence = {
+        "class_counts": str(counts.tolist()),
+        "imbalance_ratio": round(ratio, 2),
+        "minority_class": int(
+            np.argmin(np.where(counts > 0, counts, counts.max() + 1))
+        ),
+        "class_weight_given": ctx.weighted,
+    }
+    if recall is not None:
+        evidence["probe_minority_recall"] = round(recall, 3)
+    fix = (
+        "class_weight = ksf.class_weights(y_train)  # 'balanced'\n"
+        "model.fit(x_train, y_train, class_weight=class_weight, ...)\n"
+        "# or: model.fit(ksf.BalancedBatches(x_train, y_train, batch_size=32), ...)"
+    )
+    title = f"Classes are imbalanced {ratio:.1f}:1 (counts {counts.tolist()})"
+    return [make_finding("class_imbalance", score, title, evidence, fix)]
+
+
+def check_conflicting_labels(ctx):
+    """Identical inputs with different labels: a floor on the loss no model can beat."""
+    if ctx.labels.ids is None:
+        return []
+    keys = row_keys(ctx.x)
+    _, group = np.unique(keys, return_inverse=True)
+    group = group.ravel()
+    # Number of distinct labels per group of identical inputs.
+    pairs = np.unique(np.stack([group, ctx.labels.ids]), axis=1)
+    labels_per_group = np.bincount(pairs[0], minlength=group.max() + 1)
+    conflicting = labels_per_group[group] > 1
+    fraction = float(conflicting.mean())
+    ctx.measurements["conflicting_fraction"] = fraction
+    if fraction == 0:
+        return []
+    score = 0.85 if fraction >= 0.2 else 0.6 if fraction >= 0.05 else 0.2
+    evidence = {
+        "samples_in_conflict": int(conflicting.sum()),
+        "fraction_of_samples": round(fraction, 4),
+        "conflicting_groups": int((labels_per_group > 1).sum()),
+    }
+    fix = (
+        "keys = [row.tobytes() for row in x]  # identical inputs share a key\n"
+        "# keep one sample per key with its majority label, or fix the labelling"
+    )
+    title = f"{fraction:.1%} of samples are identical inputs with different labels"
+    return [make_finding("conflicting_labels", score, title, evidence, fix)]
+
+
+def check_split_leakage(ctx):
+    """Validation samples identical to a training sample."""
+    if ctx.x_val is None or ctx.x_val.shape[1:] != ctx.x.shape[1:]:
+        return []
+    train_keys = row_keys(ctx.x)
+    val_keys = row_keys(ctx.x_val)
+    leaked = np.isin(val_keys, train_keys)
+    fraction = float(leaked.mean()) if len(leaked) else 0.0
+    ctx.measurements["leaked_fraction"] = fraction
+    if fraction == 0:
+        return []
+    score = 0.8 if fraction >= 0.2 else 0.55 if fraction >= 0.05 else 0.2
+    evidence = {
+        "validation_samples_in_train": int(leaked.sum()),
+        "fraction_of_validation": round(fraction, 4),
+    }
+    fix = (
+        "from sklearn.model_selection import GroupShuffleSplit\n"
+        "train, val = next(GroupShuffleSplit(test_size=0.2).split(x, y, groups))\n"
+        "# or drop from validation the samples also in training"
+    )
+    title = f"{fraction:.1%} of validation samples also appear in training"
+    return [make_finding("split_leakage", score, title, evidence, fix)]
+
+
+def padding_profile(x):
+    """Fraction of steps that are all-zero padding at the end and at the start."""
+    if x.ndim < 2 or x.dtype.kind not in "fiub" or x.shape[1] < 2:
+        return 0.0, 0.0
+    zero = ~np.any(x.reshape(len(x), x.shape[1], -1) != 0, axis=2)  # (n, steps)
+    # Trailing run: steps after the last non-zero step; leading run likewise.
+    trailing = np.cumprod(zero[:, ::-1], axis=1).sum(axis=1)
+    leading = np.cumprod(zero, axis=1).sum(axis=1)
+    total = zero.size
+    return float(trailing.sum() / total), float(leading.sum() / total)
+
+
+def check_padding_without_mask(ctx):
+    """Padded sequences fed to a model that has no Masking layer or mask_zero."""
+    post, pre = padding_profile(ctx.x)
+    fraction = max(post, pre)
+    ctx.measurements["padding_fraction"] = fraction
+    if fraction < 0.05 or ctx.info.has_mask:
+        return []
+    side = "post" if post >= pre else "pre"
+    score = 0.8 if fraction >= 0.4 else 0.6 if fraction >= 0.15 else 0.25
+    if side == "pre":  # a recurrent layer ends on real steps: less harmful
+        score -= 0.15
+    if not ctx.info.has_recurrent:
+        score *= 0.6
+    evidence = {
+        "padded_fraction": round(fraction, 4),
+        "padding_side": side,
+        "model_has_mask": False,
+        "model_has_recurrent_layer": ctx.info.has_recurrent,
+    }
+    if ctx.tokens:
+        fix = (
+            "keras.layers.Embedding(vocab_size, 128, mask_zero=True)  # id 0 = padding"
+        )
+    else:
+        fix = "keras.layers.Masking(mask_value=0.0)  # right after keras.Input"
+    fix += "\n# or: ksf.build_lstm_classifier(...), which masks the padding for you"
+    title = f"{fraction:.0%} of time steps are {side}-padding and the model has no mask"
+    return [make_finding("padding_without_mask", score, title, evidence, fix)]
+
+
+def check_insufficient_data(ctx):
+    """Few samples per class (the probe's learning curve adds its evidence)."""
+    if ctx.labels.ids is None:
+        return []
+    counts = np.bincount(ctx.labels.ids[ctx.labels.ids >= 0])
+    smallest = int(counts[counts > 0].min())
+    ctx.measurements["min_samples_per_class"] = smallest
+    gain = ctx.measurements.get("learning_curve_gain")
+    score = (
+        0.8 if smallest < 5 else 0.45 if smallest < 10 else 0.15 if smallest < 30 else 0
+    )
+    if gain is not None and smallest < 200:
+        if gain >= 0.15:
+            score = max(score, 0.6) + 0.1
+        elif gain < 0.05:
+            score -= 0.15
+    if score < 0.15:
+        return []
+    evidence = {"samples": len(ctx.y), "min_samples_per_class": smallest}
+    if gain is not None:
+        evidence["val_accuracy_gain_half_to_full"] = round(gain, 3)
+    fix = (
+        "augment = ksf.TimeSeriesAugmentation(jitter=0.03, scaling=0.1)  # numeric\n"
+        "# (ksf.SequenceAugmentation for frames), collect more labelled data, and use\n"
+        'callbacks=[ksf.early_stopping("patient")] with a smaller model'
+    )
+    title = f"Only {smallest} samples in the smallest class"
+    return [make_finding("insufficient_data", score, title, evidence, fix)]
+
+
+DATA_CHECKS = (
+    check_invalid_values,
+    check_unscaled_inputs,
+    check_conflicting_labels,
+    check_split_leakage,
+    check_padding_without_mask,
+)
+# class_imbalance and insufficient_data also read what the probe measured.
+LATE_DATA_CHECKS = (check_class_imbalance, check_insufficient_data)

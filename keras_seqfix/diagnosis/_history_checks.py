@@ -1,0 +1,95 @@
+"""Checks on the user's training curves (`history` of `model.fit`)."""
+
+import math
+
+import numpy as np
+
+from keras_seqfix.diagnosis.finding import make_finding
+
+
+def history_dict(history):
+    """`history` (a `keras.callbacks.History` or a dict of lists) as a dict of lists."""
+    if history is None:
+        return {}
+    curves = getattr(history, "history", history)
+    if not isinstance(curves, dict):
+        raise TypeError(
+            "`history` should be the `History` returned by `model.fit` or its "
+            f"`.history` dict. Received: history of type {type(history).__name__}"
+        )
+    return {str(k): [float(v) for v in np.ravel(vals)] for k, vals in curves.items()}
+
+
+def check_history_overfitting(ctx, curves):
+    """Validation loss rising well above its best while training loss falls."""
+    train, val = curves.get("loss", []), curves.get("val_loss", [])
+    if len(val) < 3 or len(train) < len(val) or not np.all(np.isfinite(val)):
+        return []
+    best = int(np.argmin(val))
+    rise = (val[-1] - val[best]) / max(abs(val[best]), 1e-8)
+    after = len(val) - 1 - best
+    train_fell = train[-1] < train[best] * 0.95
+    if after < 2 or not train_fell:
+        return []
+    score = 0.85 if rise >= 0.5 else 0.65 if rise >= 0.2 else 0.3 if rise >= 0.08 else 0
+    if not score:
+        return []
+    evidence = {
+        "best_val_loss": round(val[best], 4),
+        "best_epoch": best + 1,
+        "last_val_loss": round(val[-1], 4),
+        "last_train_loss": round(train[-1], 4),
+        "epochs_after_best": after,
+        "val_loss_rise": round(rise, 3),
+    }
+    fix = (
+        'model.fit(..., validation_data=(x_val, y_val), callbacks=[ksf.early_stopping("patient")])\n'
+        "# and regularise: dropout=0.3 in ksf.build_lstm_classifier, augmentation\n"
+        "# (ksf.TimeSeriesAugmentation / ksf.SequenceAugmentation), a smaller model"
+    )
+    title = (
+        f"Overfitting: validation loss rose {rise:.0%} above its best "
+        f"(epoch {best + 1}) over {after} epochs"
+    )
+    return [make_finding("overfitting", score, title, evidence, fix)]
+
+
+def check_history_underfitting(ctx, curves):
+    """Training loss that stays close to its starting value (or to log K)."""
+    train = curves.get("loss", [])
+    if len(train) < 3 or not np.all(np.isfinite(train)):
+        return []
+    reference = ctx.measurements.get("expected_loss_at_init") or train[0]
+    reference = max(reference, train[0]) if math.isfinite(reference) else train[0]
+    ratio = train[-1] / max(reference, 1e-8)
+    val = curves.get("val_loss", [])
+    gap_small = not val or val[-1] <= train[-1] * 1.3 + 0.05
+    if ratio >= 0.85:
+        score = 0.7
+    elif ratio >= 0.6 and gap_small:
+        score = 0.45
+    else:
+        return []
+    evidence = {
+        "first_train_loss": round(train[0], 4),
+        "last_train_loss": round(train[-1], 4),
+        "reference_loss": round(reference, 4),
+        "last_over_reference": round(ratio, 3),
+        "epochs": len(train),
+    }
+    if val:
+        evidence["last_val_loss"] = round(val[-1], 4)
+    fix = (
+        "model = ksf.build_lstm_classifier(num_classes, input_shape=..., units=128)\n"
+        "model.fit(..., epochs=100, callbacks=[ksf.early_stopping('patient')])"
+    )
+    title = f"Underfitting: training loss ended at {ratio:.0%} of where it started"
+    return [make_finding("underfitting", score, title, evidence, fix)]
+
+
+def run_history_checks(ctx, curves):
+    if not curves:
+        return []
+    return check_history_overfitting(ctx, curves) + check_history_underfitting(
+        ctx, curves
+    )

@@ -1,0 +1,219 @@
+"""Input validation and model introspection shared by the diagnosis checks."""
+
+import dataclasses
+import math
+
+import keras
+import numpy as np
+
+_RECURRENT = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "ConvLSTM")
+_INPUT_SCALERS = (
+    "Normalization",
+    "Rescaling",
+    "LayerNormalization",
+    "BatchNormalization",
+)
+
+
+def as_array(value, name):
+    """`value` as a NumPy array; iterators, datasets and PyDatasets are refused."""
+    if value is None:
+        return None
+    type_name = type(value).__name__
+    if hasattr(value, "element_spec") or isinstance(value, keras.utils.PyDataset):
+        raise TypeError(
+            f"`{name}` should be a NumPy array. Received: {name} of type {type_name}. "
+            "`diagnose` needs the arrays themselves (it hashes, counts and subsamples "
+            "them); collect a sample first, e.g. "
+            "`x, y = map(np.concatenate, zip(*dataset.take(100)))`."
+        )
+    try:
+        return np.asarray(value)
+    except Exception as exc:
+        raise TypeError(
+            f"`{name}` should be a NumPy array. Received: {name} of type {type_name}."
+        ) from exc
+
+
+@dataclasses.dataclass
+class LabelInfo:
+    """What the label array is: format, class ids, counts."""
+
+    kind: str  # "sparse", "one_hot", "multi_label" or "other"
+    ids: np.ndarray | None  # integer class id per sample (argmax for one-hot)
+    num_classes: int  # distinct classes seen (or width of one-hot)
+    finite: bool
+
+
+def label_info(y):
+    """Describe `y`: sparse integer ids, one-hot rows, multi-label rows or other."""
+    y = np.asarray(y)
+    finite = bool(np.isfinite(y).all()) if y.dtype.kind == "f" else True
+    flat = y.reshape(len(y), -1) if y.ndim > 1 else y.reshape(-1, 1)
+    if flat.shape[1] == 1:
+        values = flat[:, 0]
+        if values.dtype.kind in "iub" or (
+            finite and values.dtype.kind == "f" and np.all(values == np.round(values))
+        ):
+            ids = values.astype(np.int64)
+            return LabelInfo("sparse", ids, len(np.unique(ids)), finite)
+        return LabelInfo("other", None, 0, finite)
+    if finite and np.isin(flat, (0, 1)).all():
+        row_sums = flat.sum(axis=1)
+        ids = flat.argmax(axis=1).astype(np.int64)
+        kind = "one_hot" if np.all(row_sums == 1) else "multi_label"
+        return LabelInfo(kind, ids, flat.shape[1], finite)
+    return LabelInfo("other", None, flat.shape[1], finite)
+
+
+@dataclasses.dataclass
+class ModelInfo:
+    """What the compiled model expects: loss, output activation and units, masks."""
+
+    loss_name: str  # canonical: sparse_cce, cce, bce, mse, other, unknown
+    loss_label: str  # as the user wrote it
+    from_logits: bool
+    activation: str  # output activation name, "unknown" if not found
+    units: int
+    has_mask: bool
+    has_recurrent: bool
+    has_input_scaling: bool
+    learning_rate: float | None
+
+
+def _canonical_loss(name):
+    key = name.lower().replace("_", "")
+    if "sparsecategorical" in key:
+        return "sparse_cce"
+    if "categorical" in key:
+        return "cce"
+    if "binary" in key:
+        return "bce"
+    if key in ("mse", "meansquarederror", "mae", "meanabsoluteerror", "huber"):
+        return "mse"
+    return "other"
+
+
+def _loss_name_and_logits(loss):
+    if loss is None:
+        return "unknown", "None", False
+    if isinstance(loss, str):
+        return _canonical_loss(loss), loss, False
+    if isinstance(loss, dict | list | tuple):
+        return "unknown", type(loss).__name__, False
+    from_logits = False
+    if hasattr(loss, "get_config"):
+        try:
+            from_logits = bool(loss.get_config().get("from_logits", False))
+        except Exception:  # a custom loss without a usable config
+            from_logits = False
+    name = type(loss).__name__ if isinstance(loss, keras.losses.Loss) else None
+    if name in (None, "LossFunctionWrapper"):
+        name = getattr(loss, "name", None) or getattr(loss, "__name__", "custom")
+    return _canonical_loss(name), name, from_logits
+
+
+def all_layers(model):
+    """Every layer, nested models and wrapped layers included."""
+    found = []
+    stack = list(getattr(model, "layers", []))
+    while stack:
+        layer = stack.pop(0)
+        found.append(layer)
+        stack.extend(getattr(layer, "layers", []) or [])
+        for attr in ("layer", "forward_layer", "backward_layer"):
+            inner = getattr(layer, attr, None)
+            if isinstance(inner, keras.layers.Layer):
+                found.append(inner)
+    return found
+
+
+def _output_activation(model):
+    layer = model
+    while getattr(layer, "layers", None):
+        layer = layer.layers[-1]
+    if isinstance(layer, keras.layers.Softmax):
+        return "softmax"
+    activation = getattr(layer, "activation", None)
+    if activation is None:
+        return "unknown"
+    name = getattr(activation, "__name__", None) or type(activation).__name__
+    return name.lower()
+
+
+def model_info(model, output_units):
+    """Describe the compiled `model` (its loss, output activation, masking)."""
+    loss_name, loss_label, from_logits = _loss_name_and_logits(model.loss)
+    layers = all_layers(model)
+    names = [type(layer).__name__ for layer in layers]
+    has_mask = any(
+        isinstance(layer, keras.layers.Masking) or getattr(layer, "mask_zero", False)
+        for layer in layers
+    )
+    learning_rate = None
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        try:
+            learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        except Exception:  # a schedule: report no single learning rate
+            learning_rate = None
+    return ModelInfo(
+        loss_name=loss_name,
+        loss_label=loss_label,
+        from_logits=from_logits,
+        activation=_output_activation(model),
+        units=int(output_units),
+        has_mask=has_mask,
+        has_recurrent=any(n.startswith(_RECURRENT) for n in names),
+        has_input_scaling=any(n in _INPUT_SCALERS for n in names[:4]),
+        learning_rate=learning_rate,
+    )
+
+
+def expected_init_loss(info, num_classes):
+    """The loss of an uninformed classifier: log K for softmax, log 2 per sigmoid."""
+    if info.loss_name in ("sparse_cce", "cce"):
+        return math.log(max(info.units, 2))
+    if info.loss_name == "bce":
+        return math.log(2.0)
+    return None
+
+
+def row_keys(x):
+    """One hashable key per sample, equal exactly when the samples are identical."""
+    if x.dtype.kind in "OUS":
+        return np.array([hash(repr(row)) for row in x], dtype=np.int64)
+    rows = np.ascontiguousarray(x.reshape(len(x), -1))
+    void = np.dtype((np.void, rows.dtype.itemsize * max(rows.shape[1], 1)))
+    return rows.view(void).ravel()
+
+
+@dataclasses.dataclass
+class Context:
+    """Everything a check reads; checks add what they measure to `measurements`."""
+
+    model: object
+    x: np.ndarray
+    y: np.ndarray
+    labels: LabelInfo
+    info: ModelInfo
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    val_ids: np.ndarray | None = None
+    weighted: bool = False  # class_weight or sample_weight given to diagnose
+    batch_size: int = 32
+    seed: int = 0
+    measurements: dict = dataclasses.field(default_factory=dict)
+    notes: list = dataclasses.field(default_factory=list)
+
+    @property
+    def num_classes(self):
+        return max(self.info.units, self.labels.num_classes, 2)
+
+    @property
+    def numeric(self):
+        return self.x.dtype.kind in "fiub"
+
+    @property
+    def tokens(self):
+        return self.x.dtype.kind in "iu" and self.x.ndim == 2

@@ -1,0 +1,137 @@
+"""The probe: short trainings on a fresh copy of the model that measure how it learns.
+
+The probes run on `keras.models.clone_model(model)` compiled with the same loss and
+a fresh optimizer of the same class and configuration: a copy at initialisation is
+what "loss at init", "overfit one batch" and "real vs shuffled labels" (Karpathy's
+recipe) are about, and the user's model is never trained. Models that cannot be
+cloned (subclassed models) are probed in place, from their current weights, and
+restored bit for bit by `keras_seqfix._backend.preserved_state` in `diagnose`.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from keras_seqfix.diagnosis._inputs import all_layers
+
+
+def probe_model(model):
+    """A fresh, compiled copy of `model` (and `True`), or `model` itself (and `False`)."""
+    try:
+        clone = keras.models.clone_model(model)
+        optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
+        clone.compile(optimizer=optimizer, loss=model.loss)
+        return clone, True
+    except Exception:  # subclassed or otherwise uncloneable: probe in place
+        return model, False
+
+
+def loss_fn(model):
+    """The compiled loss as a callable `(y_true, y_pred) -> float` (no metric state)."""
+    loss = keras.losses.get(model.loss) if isinstance(model.loss, str) else model.loss
+
+    def compute(y_true, y_pred):
+        value = loss(keras.ops.convert_to_tensor(y_true), y_pred)
+        return float(keras.ops.convert_to_numpy(keras.ops.mean(value)))
+
+    return compute
+
+
+def batch_loss(model, x, y, *, training, batch_size=64):
+    """Mean loss of `model` on `(x, y)` with `training` mode on or off (forward only)."""
+    compute, total = loss_fn(model), 0.0
+    for start in range(0, len(x), batch_size):
+        stop = min(start + batch_size, len(x))
+        y_pred = model(x[start:stop], training=training)
+        total += compute(y[start:stop], y_pred) * (stop - start)
+    return total / max(len(x), 1)
+
+
+def predicted_ids(model, x, batch_size):
+    """Predicted class ids: argmax of several outputs, threshold of one."""
+    out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    out = out.reshape(len(out), -1)
+    if out.shape[1] > 1:
+        return out.argmax(axis=1)
+    probs = out[:, 0]
+    threshold = 0.5 if probs.min() >= 0 and probs.max() <= 1 else 0.0
+    return (probs > threshold).astype(np.int64)
+
+
+def fit_curve(model, x, y, *, steps, batch_size, validation=None, seed=0, epochs=8):
+    """Train `steps` steps as `epochs` epochs; returns the Keras history dict.
+
+    Small sets are tiled (reshuffled each pass) so that an epoch holds
+    `steps / epochs` batches: a short, fixed number of `fit` epochs keeps the
+    per-epoch overhead of Keras small whatever the size of the data.
+    """
+    rng = np.random.default_rng(seed)
+    per_epoch = max(1, math.ceil(steps / epochs))
+    needed = per_epoch * batch_size
+    if len(x) < needed:
+        reps = math.ceil(needed / len(x))
+        order = np.concatenate([rng.permutation(len(x)) for _ in range(reps)])[:needed]
+        x, y = x[order], y[order]
+    epochs = max(1, min(epochs, math.ceil(steps * batch_size / len(x))))
+    kwargs = {}
+    if validation is not None:
+        kwargs = {"validation_data": validation}
+    keras.utils.set_random_seed(seed)
+    history = model.fit(
+        x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True, **kwargs
+    )
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def accuracy_stats(model, x, ids, batch_size):
+    """Accuracy and per-class recall on `(x, ids)`."""
+    pred = predicted_ids(model, x, batch_size)
+    recalls = {}
+    for c in np.unique(ids):
+        recalls[int(c)] = float(np.mean(pred[ids == c] == c))
+    return float(np.mean(pred == ids)), recalls
+
+
+def layer_gradient_norms(model, x, y):
+    """Global and per-layer gradient L2 norms (layers in input-to-output order)."""
+    from keras_seqfix._backend.gradients import compute_gradients
+
+    loss, grads = compute_gradients(model, x, y)
+    owner = {}
+    for layer in all_layers(model):
+        for variable in layer.trainable_weights:
+            owner.setdefault(id(variable), layer.name)
+    norms = {}
+    for variable, grad in zip(model.trainable_variables, grads, strict=False):
+        if grad is None:
+            continue
+        name = owner.get(id(variable), variable.path.split("/")[0])
+        sq = float(np.sum(np.square(np.asarray(grad, dtype=np.float64))))
+        norms[name] = norms.get(name, 0.0) + sq
+    norms = {
+        name: math.sqrt(v) if math.isfinite(v) else float("inf")
+        for name, v in norms.items()
+    }
+    total = math.sqrt(sum(v * v for v in norms.values())) if norms else 0.0
+    return float(loss), total, norms
+
+
+def split_holdout(ctx, x, y, ids, rng):
+    """The probe's train part and holdout: `validation_data` if given, else 20%."""
+    if ctx.x_val is not None and len(ctx.x_val) >= 2:
+        x_val, y_val, val_ids = ctx.x_val, ctx.y_val, ctx.val_ids
+        keep = rng.permutation(len(x_val))[: max(64, len(x) // 4)]
+        return (x, y, ids), (x_val[keep], y_val[keep], val_ids[keep])
+    from sklearn.model_selection import train_test_split
+
+    index = np.arange(len(x))
+    counts = np.bincount(ids)
+    stratify = ids if counts[counts > 0].min() >= 2 else None
+    try:
+        train, hold = train_test_split(
+            index, test_size=0.2, random_state=ctx.seed, stratify=stratify
+        )
+    except ValueError:  # too few samples to stratify
+        train, hold = train_test_split(index, test_size=0.2, random_state=ctx.seed)
+    return (x[train], y[train], ids[train]), (x[hold], y[hold], ids[hold])

@@ -1,0 +1,299 @@
+"""Turn what the probe measured into findings: signal, capacity, LR, gradients, modes.
+
+Decision rules (Karpathy's recipe, UMLAUT and AUTOTRAINER heuristics):
+
+* a model that cannot overfit one small batch has an optimisation problem: a
+  learning rate far from the LR range test's (`lr_too_low` / `lr_too_high`),
+  gradients that vanish or explode at initialisation, or too little capacity
+  (`underfitting`);
+* a model that can memorise a batch but does no better on held-out data with the
+  real labels than with shuffled labels finds no signal (`no_signal`);
+* the same data scoring much worse in inference mode than in training mode points
+  at BatchNormalization statistics or heavy dropout (`train_inference_discrepancy`).
+"""
+
+import math
+
+from keras_seqfix.diagnosis.finding import make_finding
+
+_FIND_LR_FIX = (
+    "result = ksf.find_lr(model, x_train, y_train)\n"
+    "model.optimizer.learning_rate = result.suggestion  # {suggestion}"
+)
+
+
+def _get(m, key, default=math.nan):
+    value = m.get(key, default)
+    return default if value is None else value
+
+
+def _round(m, keys):
+    return {k: round(float(m[k]), 5) for k in keys if k in m and m[k] is not None}
+
+
+def _fits(m, prefix, expected):
+    start, end = _get(m, f"{prefix}_start"), _get(m, f"{prefix}_end")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        return False
+    return end <= 0.6 * start or end <= 0.05 * expected
+
+
+def probe_summary(ctx):
+    """Derived facts: can it overfit a batch (at your LR, at the best LR), did it
+    learn a signal, did it diverge at your LR, how far did the loss fall."""
+    m = ctx.measurements
+    expected = _get(m, "expected_loss_at_init", math.log(2))
+    fit_user = _fits(m, "batch", expected)
+    fit_best = (
+        _fits(m, "batch_best_lr", expected) if "batch_best_lr_end" in m else fit_user
+    )
+    holdout = max(int(_get(m, "holdout_samples", 1)), 1)
+    chance = _get(m, "val_acc_majority", 0.5)
+    margin = max(0.05, 2 * math.sqrt(max(chance * (1 - chance), 0.05) / holdout))
+    real, shuffled = _get(m, "val_acc_real"), _get(m, "val_acc_shuffled")
+    baseline = max(chance, shuffled) if math.isfinite(shuffled) else chance
+    learned = math.isfinite(real) and real >= baseline + margin
+    start, end = _get(m, "batch_start"), _get(m, "batch_end")
+    diverged = bool(m.get("batch_nan")) or (
+        math.isfinite(start) and math.isfinite(end) and end > 1.5 * max(start, expected)
+    )
+    init, train_end = _get(m, "loss_at_init"), _get(m, "train_loss_end")
+    progress = 1 - train_end / init if math.isfinite(init) and init > 0 else math.nan
+    m.update(
+        fit_one_batch=fit_user,
+        fit_one_batch_best_lr=fit_best,
+        learned_signal=learned,
+        signal_margin=margin,
+        diverged_at_your_lr=diverged,
+        train_progress=progress,
+    )
+    return fit_user, fit_best, learned, diverged, progress
+
+
+def check_learning_rate(ctx, fit_user, fit_best, diverged):
+    """`lr_too_high` / `lr_too_low` from the range test and the one-batch overfit."""
+    m, findings = ctx.measurements, []
+    lr = ctx.info.learning_rate
+    if lr is None:
+        return []
+    m["learning_rate"] = lr
+    suggestion = m.get("lr_suggestion")
+    keys = [
+        "learning_rate",
+        "lr_suggestion",
+        "lr_test_lr_at_min",
+        "lr_test_drop_at_your_lr",
+        "batch_start",
+        "batch_end",
+        "batch_rises",
+        "batch_best_lr_end",
+    ]
+    evidence = _round(m, keys)
+    fix = _FIND_LR_FIX.format(suggestion=f"{suggestion:.2g}" if suggestion else "")
+    rises = _get(m, "batch_rises", 0.0)
+    beyond = bool(m.get("lr_test_beyond_divergence"))
+    drop = _get(m, "lr_test_drop_at_your_lr", math.nan)
+    at_min = _get(m, "lr_test_lr_at_min", math.nan)
+    probe_lr = _get(m, "probe_lr", lr)
+    high = 0.0
+    if diverged:
+        high = 0.9
+    elif beyond and (not fit_user or rises >= 0.35):
+        high = 0.8
+    elif not fit_user and fit_best and probe_lr <= lr / 10:
+        high = 0.7
+    elif beyond:
+        high = 0.35
+    if high:
+        title = f"Learning rate {lr:.2g} is too high"
+        title += " (the loss diverged in the probe)" if diverged else ""
+        findings.append(make_finding("lr_too_high", high, title, evidence, fix))
+        return findings
+    test_says_low = math.isfinite(drop) and drop < 0.15 and at_min >= 30 * lr
+    low = 0.0
+    if test_says_low and not fit_user and fit_best:
+        low = 0.85
+    elif test_says_low and not fit_user:
+        low = 0.6
+    elif test_says_low and at_min >= 300 * lr:
+        low = 0.3
+    if low:
+        title = f"Learning rate {lr:.2g} is too low (the loss falls fastest near {at_min:.2g})"
+        findings.append(make_finding("lr_too_low", low, title, evidence, fix))
+    return findings
+
+
+def check_gradients(ctx, norms, fit_ok, progress):
+    """Vanishing or exploding per-layer gradient norms at initialisation."""
+    m, findings = ctx.measurements, []
+    if not norms:
+        return []
+    values = list(norms.values())
+    names = list(norms)
+    total = _get(m, "grad_norm_global")
+    finite = [v for v in values if math.isfinite(v)]
+    trained_ok = fit_ok and (not math.isfinite(progress) or progress >= 0.2)
+    evidence = {"grad_norm_global": total, "layers": len(values)}
+    if finite:
+        largest, smallest = max(finite), min(finite)
+        ratio = smallest / largest if largest > 0 else 0.0
+        m["grad_norm_min_over_max"] = ratio
+        evidence.update(
+            largest_layer=names[values.index(largest)],
+            largest_norm=largest,
+            smallest_layer=names[values.index(smallest)],
+            smallest_norm=smallest,
+            min_over_max=ratio,
+        )
+    evidence = {
+        k: round(v, 8) if isinstance(v, float) else v for k, v in evidence.items()
+    }
+    explode = 0.0
+    if len(finite) < len(values) or not math.isfinite(total):
+        explode = 0.9
+    elif total >= 1e3:
+        explode = 0.85
+    elif total >= 50:
+        explode = 0.55
+    if explode and trained_ok:
+        explode = min(explode, 0.3)
+    if explode:
+        title = f"Exploding gradients: global norm {total:.3g} at initialisation"
+        fix = (
+            "keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)  # clip\n"
+            "# and keep default initialisers (glorot_uniform), scale the inputs"
+        )
+        findings.append(
+            make_finding("exploding_gradients", explode, title, evidence, fix)
+        )
+    if finite and len(finite) >= 2 and largest > 0:
+        vanish = 0.0
+        if ratio < 1e-7 or smallest == 0.0:
+            vanish = 0.85
+        elif ratio < 1e-4:
+            vanish = 0.65
+        if vanish and trained_ok:
+            vanish = min(vanish, 0.25)
+        if vanish:
+            title = (
+                f"Vanishing gradients: layer '{evidence['smallest_layer']}' gets "
+                f"{ratio:.1e} of the largest layer's gradient"
+            )
+            fix = (
+                "# use LSTM/GRU (tanh) or ReLU/GELU hidden layers instead of deep sigmoid stacks,\n"
+                "# residual connections and LayerNormalization; fewer stacked layers:\n"
+                "model = ksf.build_lstm_classifier(num_classes, input_shape=...)"
+            )
+            findings.append(
+                make_finding("vanishing_gradients", vanish, title, evidence, fix)
+            )
+    return findings
+
+
+def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
+    """`no_signal` (can fit, but no better on real than on shuffled labels) or
+    `underfitting` (cannot even overfit one small batch)."""
+    m, findings = ctx.measurements, []
+    keys = [
+        "batch_start",
+        "batch_end",
+        "batch_best_lr_end",
+        "val_acc_real",
+        "val_acc_shuffled",
+        "val_acc_majority",
+        "signal_margin",
+        "train_loss_end",
+        "lr_test_start_loss",
+        "lr_test_min_loss",
+        "expected_loss_at_init",
+    ]
+    evidence = _round(m, keys)
+    if "val_acc_real" not in m or diverged:
+        return []
+    if not learned and can_fit:
+        few = _get(m, "min_samples_per_class", 1000) < 10
+        progress = _get(m, "train_progress", 0.0)
+        memorised = math.isfinite(progress) and progress >= 0.3
+        if memorised:
+            score = 0.85
+        elif _get(m, "probe_samples", 0) >= 500:
+            score = 0.55
+        else:  # small data, little progress: inconclusive
+            ctx.notes.append("no_signal inconclusive: the probe barely trained")
+            return findings
+        if few:
+            score -= 0.25
+        title = (
+            f"No signal: held-out accuracy {m['val_acc_real']:.2f} with real labels vs "
+            f"{_get(m, 'val_acc_shuffled'):.2f} with shuffled labels "
+            f"(majority class {_get(m, 'val_acc_majority'):.2f})"
+        )
+        fix = (
+            "assert len(x) == len(y)  # and check both are in the same order\n"
+            "# check the label column and the features; inspect x[y == c] per class"
+        )
+        findings.append(make_finding("no_signal", score, title, evidence, fix))
+    elif not can_fit and not explained:
+        title = (
+            f"Underfitting: cannot overfit one batch of 16 (loss "
+            f"{_get(m, 'batch_start'):.3g} -> {_get(m, 'batch_end'):.3g})"
+        )
+        fix = (
+            "model = ksf.build_lstm_classifier(num_classes, input_shape=..., units=128)\n"
+            "# more units/layers, less dropout and weight decay, then train longer"
+        )
+        findings.append(make_finding("underfitting", 0.8, title, evidence, fix))
+    return findings
+
+
+def check_train_inference(ctx):
+    """Loss of the same samples in training vs inference mode."""
+    m = ctx.measurements
+    train = m.get("user_loss_training_mode", m.get("loss_training_mode"))
+    infer = m.get("user_loss_inference_mode", m.get("loss_inference_mode"))
+    if train is None or infer is None:
+        return []
+    expected = _get(m, "expected_loss_at_init", math.log(2))
+    evidence = {
+        "loss_training_mode": round(train, 5),
+        "loss_inference_mode": round(infer, 5),
+        "measured_on": "your model" if "user_loss_training_mode" in m else "probe copy",
+    }
+    gap_up = infer - train if math.isfinite(infer) else math.inf  # inference worse
+    if math.isfinite(train) and gap_up >= 0.3 * expected and infer >= 3 * train:
+        score = 0.85
+    elif gap_up >= 0.2 * expected and infer >= 1.8 * train:
+        score = 0.55
+    elif train >= 4 * infer and train - infer >= 0.5 * expected:
+        score = 0.45
+    else:
+        score = 0.0
+    if not score:
+        return []
+    worse = "inference" if gap_up > 0 else "training"
+    title = (
+        f"Train/inference discrepancy: loss {train:.3g} in training mode vs "
+        f"{infer:.3g} in inference mode"
+    )
+    if worse == "inference":
+        fix = (
+            "keras.layers.LayerNormalization()  # instead of BatchNormalization\n"
+            "# or BatchNormalization(momentum=0.9) with batches of >= 32"
+        )
+    else:
+        fix = "dropout=0.2  # e.g. ksf.build_lstm_classifier(..., dropout=0.2)"
+    return [make_finding("train_inference_discrepancy", score, title, evidence, fix)]
+
+
+def run_probe_checks(ctx, norms):
+    fit_user, fit_best, learned, diverged, progress = probe_summary(ctx)
+    can_fit = fit_user or fit_best
+    lr_findings = check_learning_rate(ctx, fit_user, fit_best, diverged)
+    grad_findings = check_gradients(ctx, norms, can_fit, progress)
+    explained = any(f.score >= 0.4 for f in lr_findings + grad_findings)
+    return (
+        lr_findings
+        + grad_findings
+        + check_signal_and_capacity(ctx, can_fit, learned, diverged, explained)
+        + check_train_inference(ctx)
+    )

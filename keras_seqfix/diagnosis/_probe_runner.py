@@ -1,0 +1,211 @@
+"""Run the probes of `diagnose` and record what they measure in `ctx.measurements`."""
+
+import math
+
+import numpy as np
+
+from keras_seqfix.diagnosis import _probe
+
+
+def _finite_rows(x, y):
+    keep = np.ones(len(x), dtype=bool)
+    for array in (x, y):
+        if array.dtype.kind == "f":
+            keep &= np.isfinite(array.reshape(len(array), -1)).all(axis=1)
+    return keep
+
+
+def lr_curve_position(result, lr):
+    """Where the user's learning rate `lr` sits on the LR range test curve."""
+    lrs = np.asarray(result.lrs, dtype=float)
+    losses = np.asarray(result.losses, dtype=float)
+    ok = np.isfinite(losses)
+    if ok.sum() < 3:
+        return {"lr_test_diverged": True, "lr_test_beyond_divergence": True}
+    lrs_ok, losses_ok = lrs[ok], losses[ok]
+    start, low = float(losses_ok[0]), float(losses_ok.min())
+    at_min = float(lrs_ok[int(np.argmin(losses_ok))])
+    diverged = bool(result.diverged)
+    beyond = diverged and lr >= float(lrs_ok[-1])
+    if lr <= lrs_ok[0]:
+        at_lr = start
+    elif lr >= lrs_ok[-1]:
+        at_lr = math.inf if diverged else float(losses_ok[-1])
+    else:
+        at_lr = float(np.interp(np.log(lr), np.log(lrs_ok), losses_ok))
+    drop = (start - at_lr) / (start - low) if start - low > 1e-12 else 0.0
+    return {
+        "lr_test_diverged": diverged,
+        "lr_test_beyond_divergence": bool(beyond or at_lr > start * 1.05),
+        "lr_test_start_loss": start,
+        "lr_test_min_loss": low,
+        "lr_test_lr_at_min": at_min,
+        "lr_test_max_lr": float(lrs_ok[-1]),
+        "lr_test_drop_at_your_lr": float(drop) if math.isfinite(drop) else -1.0,
+    }
+
+
+def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
+    """Measure init loss, gradients, the LR range test, one-batch overfit, real vs
+    shuffled labels, a learning curve and training vs inference-mode loss.
+
+    The one-batch overfit runs at the user's learning rate (and, if that fails, at
+    the range test's suggestion); the trainings that question the data (real vs
+    shuffled labels, half the data) run at the suggestion, so that a learning rate
+    fault does not pass for a data fault.
+
+    Returns `(probe_history, gradient_norms, lr_result)`; every number lands in
+    `ctx.measurements`. A probe that fails is noted and skipped, never raised.
+    """
+    from keras_seqfix._backend.state import restore_state, snapshot_state
+
+    m = ctx.measurements
+    rng = np.random.default_rng(ctx.seed)
+    keep = _finite_rows(ctx.x, ctx.y) & (ctx.labels.ids >= 0)
+    index = np.flatnonzero(keep)
+    if len(index) > max_samples:
+        index = np.sort(rng.choice(index, max_samples, replace=False))
+    if len(index) < 4:
+        ctx.notes.append("probe skipped: fewer than 4 usable samples")
+        return {}, {}, None
+    x, y, ids = ctx.x[index], ctx.y[index], ctx.labels.ids[index]
+    (xt, yt, idt), (xh, yh, idh) = _probe.split_holdout(ctx, x, y, ids, rng)
+    m["probe_samples"], m["holdout_samples"] = len(xt), len(xh)
+    model, cloned = _probe.probe_model(ctx.model)
+    m["probe_on_copy"] = cloned
+    if not cloned:
+        ctx.notes.append("model could not be cloned: probed in place from its weights")
+    model(xt[:2], training=False)  # build
+    initial = snapshot_state(model)
+    user_lr = ctx.info.learning_rate
+    bs, small = min(ctx.batch_size, len(xt)), min(16, len(xt))
+    curves, norms, state = {}, {}, {"lr_result": None, "probe_lr": user_lr}
+
+    def attempt(name, fn, lr=None):
+        try:
+            log(f"probe: {name}")
+            if lr is not None:
+                model.optimizer.learning_rate = lr
+            fn()
+        except Exception as exc:  # a probe failing is evidence, not a crash
+            ctx.notes.append(
+                f"probe '{name}' failed: {type(exc).__name__}: {exc}"[:300]
+            )
+        finally:
+            restore_state(model, initial)
+
+    def init_and_gradients():
+        m["loss_at_init"] = _probe.batch_loss(model, xt[:bs], yt[:bs], training=False)
+        _, total, per_layer = _probe.layer_gradient_norms(model, xt[:bs], yt[:bs])
+        m["grad_norm_global"] = total
+        norms.update(per_layer)
+
+    def lr_range_test():
+        from keras_seqfix.callbacks import find_lr
+
+        result = find_lr(
+            model,
+            xt,
+            yt,
+            batch_size=bs,
+            start_lr=1e-6,
+            end_lr=10.0,
+            num_steps=max(60, probe_steps // 2),
+            verbose=0,
+        )
+        state["lr_result"] = result
+        m["lr_suggestion"] = float(result.suggestion)
+        m.update(lr_curve_position(result, user_lr))
+        # The data probes run at the suggestion when it is higher (a slow learning
+        # rate must not pass for a data fault); lower only if yours diverges.
+        suggestion = float(result.suggestion)
+        raise_lr = suggestion > user_lr or m.get("lr_test_beyond_divergence")
+        if math.isfinite(suggestion) and suggestion > 0 and raise_lr:
+            state["probe_lr"] = float(np.clip(suggestion, 1e-6, 1.0))
+
+    def overfit_batch(prefix):
+        def run():
+            steps = max(60, probe_steps)
+            m[f"{prefix}_start"] = _probe.batch_loss(
+                model, xt[:small], yt[:small], training=False
+            )
+            hist = _probe.fit_curve(
+                model,
+                xt[:small],
+                yt[:small],
+                steps=steps,
+                batch_size=small,
+                seed=ctx.seed,
+            )
+            losses = np.asarray(hist["loss"])
+            m[f"{prefix}_end"] = float(losses[-1])
+            m[f"{prefix}_nan"] = not np.all(np.isfinite(losses))
+            diffs = np.diff(losses)
+            m[f"{prefix}_rises"] = float(np.mean(diffs > 0)) if len(diffs) else 0.0
+
+        return run
+
+    def real_labels():
+        hist = _probe.fit_curve(
+            model,
+            xt,
+            yt,
+            steps=probe_steps,
+            batch_size=bs,
+            validation=(xh, yh),
+            seed=ctx.seed,
+        )
+        curves.update(hist)
+        m["train_loss_end"] = hist["loss"][-1]
+        m["train_nan"] = not np.all(np.isfinite(hist["loss"]))
+        m["val_loss_real"] = hist["val_loss"][-1] if hist.get("val_loss") else math.nan
+        m["val_acc_real"], recalls = _probe.accuracy_stats(model, xh, idh, bs)
+        m["train_acc_real"], _ = _probe.accuracy_stats(model, xt[:256], idt[:256], bs)
+        counts = np.bincount(idt)
+        minority = int(np.argmin(np.where(counts > 0, counts, counts.max() + 1)))
+        if minority in recalls:
+            m["probe_minority_recall"] = recalls[minority]
+        sub = slice(0, min(256, len(xt)))
+        m["loss_training_mode"] = _probe.batch_loss(
+            model, xt[sub], yt[sub], training=True
+        )
+        m["loss_inference_mode"] = _probe.batch_loss(
+            model, xt[sub], yt[sub], training=False
+        )
+
+    def shuffled_labels():
+        shuffled = yt[
+            rng.permutation(len(yt))
+        ]  # a new array: the user's y is untouched
+        _probe.fit_curve(model, xt, shuffled, steps=probe_steps, batch_size=bs)
+        m["val_acc_shuffled"], _ = _probe.accuracy_stats(model, xh, idh, bs)
+
+    def learning_curve():
+        half = rng.permutation(len(xt))[: max(2, len(xt) // 2)]
+        _probe.fit_curve(model, xt[half], yt[half], steps=probe_steps, batch_size=bs)
+        m["val_acc_half"], _ = _probe.accuracy_stats(model, xh, idh, bs)
+        if "val_acc_real" in m:
+            m["learning_curve_gain"] = m["val_acc_real"] - m["val_acc_half"]
+
+    attempt("loss at init and gradient norms", init_and_gradients)
+    if lr_test and user_lr is not None:
+        attempt("learning-rate range test", lr_range_test)
+    attempt(
+        "overfit one small batch at your learning rate", overfit_batch("batch"), user_lr
+    )
+    probe_lr = state["probe_lr"]
+    if user_lr is not None and probe_lr is not None:
+        m["probe_lr"] = probe_lr
+        if probe_lr != user_lr:
+            attempt(
+                f"overfit one small batch at {probe_lr:.2g}",
+                overfit_batch("batch_best_lr"),
+                lr=probe_lr,
+            )
+    attempt("short training on real labels", real_labels, lr=probe_lr)
+    attempt("short training on shuffled labels", shuffled_labels, lr=probe_lr)
+    counts = np.bincount(idt)
+    if counts[counts > 0].min() < 200 and len(xt) >= 8:
+        attempt("learning curve (half the data)", learning_curve, lr=probe_lr)
+    m["val_acc_majority"] = float(np.bincount(idh).max() / len(idh))
+    return curves, norms, state["lr_result"]

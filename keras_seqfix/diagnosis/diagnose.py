@@ -1,0 +1,270 @@
+"""`diagnose`: why a sequence classifier's loss stays high, ranked, with the fix."""
+
+import time
+
+import keras
+import numpy as np
+
+from keras_seqfix.diagnosis import _data_checks, _history_checks, _model_checks
+from keras_seqfix.diagnosis._inputs import (
+    Context,
+    as_array,
+    expected_init_loss,
+    label_info,
+    model_info,
+)
+from keras_seqfix.diagnosis.diagnosis_report import DiagnosisReport
+
+# Codes that are a root cause when found with confidence: the probe's symptoms
+# (no learning, odd gradients) are then ranked below them.
+_ROOT_CAUSES = (
+    "label_loss_mismatch",
+    "output_activation_mismatch",
+    "invalid_values",
+    "unscaled_inputs",
+    "conflicting_labels",
+    "padding_without_mask",
+)
+_SYMPTOMS = (
+    "no_signal",
+    "underfitting",
+    "lr_too_high",
+    "lr_too_low",
+    "vanishing_gradients",
+    "exploding_gradients",
+    "train_inference_discrepancy",
+)
+
+
+def diagnose(
+    model,
+    x,
+    y,
+    *,
+    validation_data=None,
+    history=None,
+    probe=True,
+    batch_size=32,
+    seed=0,
+    verbose=1,
+    max_samples=2000,
+    probe_steps=120,
+    lr_test=True,
+    class_weight=None,
+    sample_weight=None,
+):
+    """Find out why a sequence classifier's loss stays high.
+
+    Runs fast checks on the data (NaN/inf, scale, class counts, conflicting labels,
+    train/validation leakage, padding), on the compiled model against the labels
+    (loss, label format, output activation), on the training curves in `history`,
+    and a short probe (loss at initialisation vs log K, overfitting one small batch,
+    real vs shuffled labels, a learning curve, the learning-rate range test,
+    per-layer gradient norms and training vs inference-mode loss). The probes train
+    a fresh copy of the model made with `keras.models.clone_model`; the model itself
+    is only run forward, inside `keras_seqfix._backend.preserved_state`, so its
+    weights and optimizer state are bit for bit what they were (subclassed models,
+    which cannot be cloned, are probed in place and restored the same way). `x` and
+    `y` are never modified.
+
+    Args:
+        model: a compiled `keras.Model` with one output (a classifier).
+        x: the training inputs, a NumPy array `(samples, steps, ...)`: token ids,
+            numeric series or frame sequences. `tf.data` datasets and generators are
+            not accepted: pass (a sample of) the arrays.
+        y: the training labels: integer class ids `(samples,)` or one-hot rows
+            `(samples, classes)`, as given to `fit`.
+        validation_data: `(x_val, y_val)` as given to `fit`. Defaults to `None`
+            (the probe then holds out 20% of `x`).
+        history: the `History` returned by `model.fit`, or its `.history` dict;
+            its curves add evidence of overfitting and underfitting.
+            Defaults to `None`.
+        probe: run the short probe trainings. `False` runs only the data, model
+            and history checks (under a second). Defaults to `True`.
+        batch_size: batch size of the probes. Defaults to `32`.
+        seed: seed of the probes' sampling and training. Defaults to `0`.
+        verbose: `1` prints one line per step, `0` is silent. Defaults to `1`.
+        max_samples: the probes use at most this many samples (the data checks use
+            all). Defaults to `2000`.
+        probe_steps: training steps of each probe training. Defaults to `120`.
+        lr_test: run the learning-rate range test (`ksf.find_lr`). Defaults to
+            `True`.
+        class_weight: the `class_weight` you give `fit`, if any; the imbalance
+            check then only informs. Defaults to `None`.
+        sample_weight: the `sample_weight` you give `fit`, if any (same effect).
+            Defaults to `None`.
+
+    Returns:
+        A `DiagnosisReport`: `.findings` most likely cause first, `.healthy`,
+        `str(report)`, `.to_markdown()`, `.to_dict()` and `.plot()`.
+
+    Raises:
+        TypeError: if `model` is not a `keras.Model` or `x`/`y` are not arrays.
+        ValueError: if the model is not compiled, or `x` and `y` do not match it.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> import keras_seqfix as ksf
+    >>> x = np.random.default_rng(0).normal(size=(64, 10, 2)).astype("float32") * 500
+    >>> y = np.arange(64) % 2
+    >>> model = keras.Sequential([keras.Input((10, 2)), keras.layers.LSTM(4),
+    ...                           keras.layers.Dense(2, activation="softmax")])
+    >>> model.compile("adam", "categorical_crossentropy")
+    >>> report = ksf.diagnose(model, x, y, probe=False, verbose=0)
+    >>> report.codes[:2]
+    ['label_loss_mismatch', 'unscaled_inputs']
+    """
+    start = time.perf_counter()
+
+    def log(message):
+        if verbose:
+            print(
+                f"[diagnose {time.perf_counter() - start:5.1f}s] {message}", flush=True
+            )
+
+    ctx = _context(model, x, y, validation_data, batch_size, seed)
+    ctx.weighted = class_weight is not None or sample_weight is not None
+    curves = _history_checks.history_dict(history)
+    log(f"{len(ctx.x)} samples, {ctx.num_classes} classes, loss {ctx.info.loss_label}")
+    findings, norms, lr_result, probe_curves = [], {}, None, {}
+    # Inference-mode forward passes change no state; everything that could (the
+    # training-mode loss, probes in place) runs inside preserved_state.
+    _measure_user_model(ctx, log, training_mode=False)
+    log("data and model checks")
+    for check in _data_checks.DATA_CHECKS + _model_checks.MODEL_CHECKS:
+        findings += check(ctx)
+    if probe:
+        from keras_seqfix._backend.state import preserved_state
+        from keras_seqfix.diagnosis._probe_checks import run_probe_checks
+        from keras_seqfix.diagnosis._probe_runner import run_probes
+
+        with preserved_state(model):
+            _measure_user_model(ctx, log, training_mode=True)
+            probe_curves, norms, lr_result = run_probes(
+                ctx,
+                max_samples=max_samples,
+                probe_steps=probe_steps,
+                lr_test=lr_test,
+                log=log,
+            )
+        findings += run_probe_checks(ctx, norms)
+    for check in _data_checks.LATE_DATA_CHECKS:
+        findings += check(ctx)
+    findings += _history_checks.run_history_checks(ctx, curves)
+    findings = _rank(findings)
+    ctx.measurements["seconds"] = round(time.perf_counter() - start, 2)
+    log(f"done: {len(findings)} findings")
+    return DiagnosisReport(
+        findings,
+        measurements=ctx.measurements,
+        lr_result=lr_result,
+        gradient_norms=norms,
+        history=curves or probe_curves,
+        notes=ctx.notes,
+    )
+
+
+def _context(model, x, y, validation_data, batch_size, seed):
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            "`model` should be a compiled `keras.Model`. "
+            f"Received: model of type {type(model).__name__}"
+        )
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        raise ValueError(
+            "`model` should be compiled: `diagnose` reads its loss and optimizer. "
+            "Received: an uncompiled model. Call `model.compile(optimizer, loss)` first."
+        )
+    x, y = as_array(x, "x"), as_array(y, "y")
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) < 2:
+        raise ValueError(
+            "`x` and `y` should be arrays with the same number of samples (at least 2)."
+            f" Received: x.shape={x.shape}, y.shape={y.shape}"
+        )
+    try:
+        output = keras.ops.convert_to_numpy(model(x[:2], training=False))
+    except Exception as exc:
+        raise ValueError(
+            f"`x` does not fit the model's input. Received: x.shape={x.shape}; the "
+            f"model raised {type(exc).__name__}: {str(exc)[:200]}"
+        ) from exc
+    if isinstance(output, list | tuple):
+        raise ValueError("`model` should have one output (a classifier).")
+    labels = label_info(y)
+    info = model_info(model, output.reshape(2, -1).shape[1])
+    ctx = Context(model, x, y, labels, info, batch_size=int(batch_size), seed=int(seed))
+    if validation_data is not None:
+        if not isinstance(validation_data, tuple | list) or len(validation_data) < 2:
+            raise ValueError(
+                "`validation_data` should be `(x_val, y_val)`. "
+                f"Received: validation_data of type {type(validation_data).__name__}"
+            )
+        ctx.x_val = as_array(validation_data[0], "x_val")
+        ctx.y_val = as_array(validation_data[1], "y_val")
+        val_labels = label_info(ctx.y_val)
+        ctx.val_ids = val_labels.ids
+        if val_labels.ids is None:
+            ctx.x_val = ctx.y_val = None
+    if labels.ids is None:
+        ctx.labels.ids = np.zeros(len(y), dtype=np.int64)
+        ctx.notes.append("labels are not class ids or one-hot: class checks skipped")
+    ctx.measurements["samples"] = len(x)
+    ctx.measurements["num_classes"] = ctx.num_classes
+    expected = expected_init_loss(info, ctx.num_classes)
+    if expected is not None:
+        ctx.measurements["expected_loss_at_init"] = expected
+    return ctx
+
+
+def _measure_user_model(ctx, log, *, training_mode):
+    """Forward passes on the user's model: its loss now (inference mode) or, for
+    a model that has been trained, its loss on the same samples in training mode."""
+    from keras_seqfix.diagnosis._probe import batch_loss
+
+    keep = np.ones(len(ctx.x), dtype=bool)
+    if ctx.x.dtype.kind == "f":
+        keep = np.isfinite(ctx.x.reshape(len(ctx.x), -1)).all(axis=1)
+    rows = np.flatnonzero(keep)[:256]
+    if len(rows) == 0:
+        return
+    x, y = ctx.x[rows], ctx.y[rows]
+    try:
+        if not training_mode:
+            ctx.measurements["loss_now"] = batch_loss(ctx.model, x, y, training=False)
+            return
+        iterations = int(keras.ops.convert_to_numpy(ctx.model.optimizer.iterations))
+        if iterations > 0 and "loss_now" in ctx.measurements:
+            log("training vs inference mode on your trained model")
+            ctx.measurements["user_loss_inference_mode"] = ctx.measurements["loss_now"]
+            ctx.measurements["user_loss_training_mode"] = batch_loss(
+                ctx.model, x, y, training=True
+            )
+    except Exception as exc:  # the labels may not fit the loss: a finding, not a crash
+        ctx.notes.append(f"loss of your model not computed: {type(exc).__name__}")
+
+
+def _rank(findings):
+    """One finding per code (the strongest, agreeing evidence merged); root causes
+    found with confidence rank above the symptoms they produce."""
+    by_code = {}
+    for finding in findings:
+        kept = by_code.get(finding.code)
+        if kept is None:
+            by_code[finding.code] = finding
+            continue
+        strong, weak = (
+            (kept, finding) if kept.score >= finding.score else (finding, kept)
+        )
+        for key, value in weak.evidence.items():
+            strong.evidence.setdefault(key, value)
+        by_code[finding.code] = strong
+    merged = list(by_code.values())
+    if any(f.code in _ROOT_CAUSES and f.score >= 0.7 for f in merged):
+        from keras_seqfix.diagnosis.finding import severity_of
+
+        for f in merged:
+            if f.code in _SYMPTOMS:
+                f.score = round(f.score * 0.75, 3)
+                f.severity = severity_of(f.score)
+    return sorted(merged, key=lambda f: -f.score)

@@ -1,0 +1,208 @@
+"""`TrainingMonitor`: the live form of `diagnose`, a callback that watches `fit`."""
+
+import math
+
+import keras
+import numpy as np
+
+_FIXES = {
+    "divergence": (
+        "lr_too_high",
+        "result = ksf.find_lr(model, x_train, y_train)\n"
+        "model.optimizer.learning_rate = result.suggestion  # or clipnorm=1.0",
+    ),
+    "oscillation": (
+        "lr_too_high",
+        "model.optimizer.learning_rate = model.optimizer.learning_rate * 0.3\n"
+        "# or: callbacks=[keras.callbacks.ReduceLROnPlateau(factor=0.3, patience=2)]",
+    ),
+    "plateau": (
+        "underfitting",
+        "result = ksf.find_lr(model, x_train, y_train)  # is the LR too low?\n"
+        "# then: a larger model (units=128), less dropout, or ksf.diagnose(model, x, y)",
+    ),
+    "overfitting": (
+        "overfitting",
+        'callbacks=[ksf.early_stopping("patient")]  # restores the best weights\n'
+        "# and: dropout, augmentation (ksf.TimeSeriesAugmentation), more data",
+    ),
+}
+
+
+class TrainingMonitor(keras.callbacks.Callback):
+    """Watch training and report divergence, oscillation, plateau and overfitting.
+
+    Each condition is reported once per `fit`, with its cause code and the fix, as
+    soon as it is seen; `alerts` keeps them. Every epoch, `logs` gains
+    `"monitor/<condition>"` set to `1.0` once the condition has been seen (else
+    `0.0`), so `History` and TensorBoard record when it happened.
+
+    Args:
+        patience: epochs without a relative improvement of `min_delta` in the
+            training loss before a plateau is reported. Defaults to `5`.
+        min_delta: relative improvement that counts for the plateau. Defaults to
+            `0.01`.
+        divergence_factor: the loss diverges when it is NaN/inf or above this
+            factor times its best value so far. Defaults to `3.0`.
+        oscillation_window: epochs over which oscillation is judged. Defaults to `6`.
+        oscillation_amplitude: the mean absolute epoch-to-epoch change of the loss,
+            relative to its mean, above which alternating ups and downs count as
+            oscillation. Defaults to `0.1`.
+        overfit_patience: epochs after the best `val_loss` during which the training
+            loss kept falling before overfitting is reported. Defaults to `3`.
+        stop_on_divergence: stop training when the loss diverges. Defaults to
+            `False`.
+        verbose: `1` prints each alert, `0` only records it. Defaults to `1`.
+
+    Example:
+
+    >>> import keras_seqfix as ksf
+    >>> monitor = ksf.TrainingMonitor(verbose=0)
+    >>> monitor.on_train_begin()
+    >>> for epoch, loss in enumerate([1.0, 0.8, 0.7, 9.0]):
+    ...     monitor.on_epoch_end(epoch, {"loss": loss})
+    >>> [alert["condition"] for alert in monitor.alerts]
+    ['divergence']
+    """
+
+    def __init__(
+        self,
+        *,
+        patience=5,
+        min_delta=0.01,
+        divergence_factor=3.0,
+        oscillation_window=6,
+        oscillation_amplitude=0.1,
+        overfit_patience=3,
+        stop_on_divergence=False,
+        verbose=1,
+    ):
+        super().__init__()
+        if patience < 1 or oscillation_window < 3 or overfit_patience < 1:
+            raise ValueError(
+                "`patience` and `overfit_patience` should be >= 1 and "
+                "`oscillation_window` >= 3. Received: "
+                f"patience={patience}, overfit_patience={overfit_patience}, "
+                f"oscillation_window={oscillation_window}"
+            )
+        self.patience = patience
+        self.min_delta = min_delta
+        self.divergence_factor = divergence_factor
+        self.oscillation_window = oscillation_window
+        self.oscillation_amplitude = oscillation_amplitude
+        self.overfit_patience = overfit_patience
+        self.stop_on_divergence = stop_on_divergence
+        self.verbose = verbose
+        self.alerts = []
+        self._reset()
+
+    def _reset(self):
+        self.alerts = []
+        self._losses, self._val_losses = [], []
+        self._best_batch = math.inf
+
+    def on_train_begin(self, logs=None):
+        self._reset()
+
+    @property
+    def conditions(self):
+        """The conditions reported so far, in order."""
+        return [alert["condition"] for alert in self.alerts]
+
+    def _alert(self, condition, epoch, message):
+        if condition in self.conditions:
+            return
+        code, fix = _FIXES[condition]
+        alert = {
+            "condition": condition,
+            "code": code,
+            "epoch": epoch,
+            "message": message,
+            "fix": fix,
+        }
+        self.alerts.append(alert)
+        if self.verbose:
+            lines = fix.replace("\n", "\n      ")
+            print(f"\nTrainingMonitor [{code}] {message}\n  fix: {lines}", flush=True)
+        if condition == "divergence" and self.stop_on_divergence and self._model:
+            self.model.stop_training = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is None:
+            return
+        loss = float(loss)
+        if not math.isfinite(loss):
+            self._alert("divergence", None, f"the loss became {loss} at batch {batch}")
+            return
+        if batch >= 10 and loss > self.divergence_factor * self._best_batch:
+            self._alert(
+                "divergence",
+                None,
+                f"batch loss {loss:.4g} is {loss / self._best_batch:.1f}x its best "
+                f"({self._best_batch:.4g})",
+            )
+        self._best_batch = min(self._best_batch, loss)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        loss = logs.get("loss")
+        if loss is not None:
+            self._check_loss(epoch, float(loss))
+        val = logs.get("val_loss")
+        if val is not None and math.isfinite(float(val)):
+            self._val_losses.append(float(val))
+            self._check_overfitting(epoch)
+        for condition in _FIXES:
+            logs[f"monitor/{condition}"] = float(condition in self.conditions)
+
+    def _check_loss(self, epoch, loss):
+        history = self._losses
+        best = min(history) if history else math.inf
+        if not math.isfinite(loss):
+            self._alert(
+                "divergence", epoch, f"the loss became {loss} in epoch {epoch + 1}"
+            )
+            return
+        if history and loss > self.divergence_factor * best:
+            self._alert(
+                "divergence",
+                epoch,
+                f"epoch {epoch + 1} loss {loss:.4g} is {loss / best:.1f}x its best ({best:.4g})",
+            )
+        history.append(loss)
+        window = np.asarray(history[-self.oscillation_window :])
+        if len(window) == self.oscillation_window:
+            diffs = np.diff(window)
+            flips = np.sum(np.sign(diffs[1:]) != np.sign(diffs[:-1]))
+            amplitude = np.mean(np.abs(diffs)) / max(np.mean(window), 1e-12)
+            if flips >= len(diffs) - 2 and amplitude >= self.oscillation_amplitude:
+                self._alert(
+                    "oscillation",
+                    epoch,
+                    f"the loss went up and down {int(flips)} times in "
+                    f"{self.oscillation_window} epochs (mean change {amplitude:.0%})",
+                )
+        if len(history) > self.patience:
+            before = min(history[: -self.patience])
+            recent = min(history[-self.patience :])
+            if recent > before * (1 - self.min_delta):
+                self._alert(
+                    "plateau",
+                    epoch,
+                    f"the loss has not improved by {self.min_delta:.0%} in "
+                    f"{self.patience} epochs (best {before:.4g})",
+                )
+
+    def _check_overfitting(self, epoch):
+        vals = self._val_losses
+        best = int(np.argmin(vals))
+        since = len(vals) - 1 - best
+        train = self._losses[-len(vals) :] if len(self._losses) >= len(vals) else []
+        if since >= self.overfit_patience and train and train[-1] < train[best]:
+            self._alert(
+                "overfitting",
+                epoch,
+                f"val_loss {vals[-1]:.4g} has risen for {since} epochs since its best "
+                f"{vals[best]:.4g} (epoch {best + 1}) while the training loss fell",
+            )

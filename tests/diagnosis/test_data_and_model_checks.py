@@ -1,0 +1,194 @@
+"""Data and compiled-model checks of `diagnose` (probe=False: fast, no training)."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_seqfix.diagnosis import diagnose
+from tests.diagnosis._synthetic import make_data, tiny_model
+
+
+def _run(model, x, y, **kwargs):
+    return diagnose(model, x, y, probe=False, verbose=0, **kwargs)
+
+
+def test_clean_data_and_matching_model_are_healthy():
+    x, y = make_data(n=120)
+    xv, yv = make_data(n=48, seed=1)
+    report = _run(tiny_model(), x, y, validation_data=(xv, yv))
+    assert report.healthy, str(report)
+    assert not report.problems
+
+
+def test_invalid_values_rank_first():
+    x, y = make_data()
+    x = x.copy()
+    x[3, 4, 0] = np.nan
+    x[7, 1, 1] = np.inf
+    report = _run(tiny_model(), x, y)
+    assert report.codes[0] == "invalid_values"
+    finding = report.findings[0]
+    assert finding.severity == "high"
+    assert finding.evidence["nan_count"] == 1 and finding.evidence["inf_count"] == 1
+    assert finding.evidence["samples_affected"] == 2
+
+
+def test_unscaled_inputs_found_and_silenced_by_a_normalization_layer():
+    x, y = make_data()
+    x = x * 300 + 1000
+    report = _run(tiny_model(), x, y)
+    assert report.codes[0] == "unscaled_inputs"
+    assert report.findings[0].evidence["max_abs_value"] > 500
+    norm = keras.layers.Normalization(axis=-1)
+    norm.adapt(x)
+    model = keras.Sequential(
+        [
+            keras.Input((12, 2)),
+            norm,
+            keras.layers.GRU(8),
+            keras.layers.Dense(3, "softmax"),
+        ]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    assert _run(model, x, y).healthy
+
+
+def test_class_imbalance_found_and_informational_with_class_weight():
+    x, y = make_data(n=220, classes=2)
+    keep = np.concatenate([np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:8]])
+    x, y = x[keep], y[keep]
+    report = _run(tiny_model(classes=2), x, y)
+    assert "class_imbalance" in report.codes[:3]
+    finding = report.findings[report.codes.index("class_imbalance")]
+    assert finding.evidence["imbalance_ratio"] >= 10
+    assert "class_weights" in finding.fix
+    weighted = _run(tiny_model(classes=2), x, y, class_weight={0: 1.0, 1: 10.0})
+    assert all(
+        f.severity in ("low", "info")
+        for f in weighted.findings
+        if f.code == "class_imbalance"
+    )
+
+
+def test_conflicting_labels():
+    x, y = make_data()
+    x = np.concatenate([x, x[:40]])
+    y = np.concatenate([y, (y[:40] + 1) % 3])
+    report = _run(tiny_model(), x, y)
+    assert report.codes[0] == "conflicting_labels"
+    assert report.findings[0].evidence["samples_in_conflict"] == 80
+
+
+def test_split_leakage():
+    x, y = make_data(n=120)
+    report = _run(tiny_model(), x, y, validation_data=(x[:30].copy(), y[:30].copy()))
+    assert report.codes[0] == "split_leakage"
+    assert report.findings[0].evidence["fraction_of_validation"] == 1.0
+
+
+def test_padding_without_mask_and_its_fix():
+    x, y = make_data(steps=30)
+    x = x.copy()
+    x[:, 12:] = 0.0  # post-padding: 60% of the steps
+    report = _run(tiny_model((30, 2)), x, y)
+    assert report.codes[0] == "padding_without_mask"
+    assert report.findings[0].evidence["padding_side"] == "post"
+    assert "Masking" in report.findings[0].fix
+    assert _run(tiny_model((30, 2), masking=True), x, y).healthy
+
+
+def test_token_padding_without_mask_suggests_mask_zero():
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 50, size=(80, 20))
+    x[:, 8:] = 0
+    y = np.arange(80) % 2
+    model = keras.Sequential(
+        [
+            keras.Input((20,), dtype="int32"),
+            keras.layers.Embedding(50, 4),
+            keras.layers.GRU(4),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    report = _run(model, x, y)
+    assert report.codes[0] == "padding_without_mask"
+    assert "mask_zero=True" in report.findings[0].fix
+
+
+def test_insufficient_data():
+    x, y = make_data(n=9)
+    report = _run(tiny_model(), x, y)
+    assert report.codes[0] == "insufficient_data"
+    assert report.findings[0].evidence["min_samples_per_class"] == 3
+
+
+@pytest.mark.parametrize(
+    "loss, labels",
+    [
+        ("sparse_categorical_crossentropy", "one_hot"),
+        ("categorical_crossentropy", "sparse"),
+        ("binary_crossentropy", "sparse"),
+        ("sparse_categorical_crossentropy", "one_based"),
+    ],
+)
+def test_label_loss_mismatch(loss, labels):
+    x, y = make_data()
+    if labels == "one_hot":
+        y = np.eye(3, dtype="float32")[y]
+    elif labels == "one_based":
+        y = y + 1
+    report = _run(tiny_model(loss=loss), x, y)
+    assert report.codes[0] == "label_loss_mismatch"
+    assert report.findings[0].severity == "high"
+
+
+@pytest.mark.parametrize(
+    "activation, loss, classes",
+    [
+        ("linear", "sparse_categorical_crossentropy", 3),
+        ("softmax", keras.losses.SparseCategoricalCrossentropy(from_logits=True), 3),
+        ("softmax", "binary_crossentropy", 1),
+    ],
+)
+def test_output_activation_mismatch(activation, loss, classes):
+    x, y = make_data(classes=2 if classes == 1 else 3)
+    report = _run(tiny_model(classes=classes, activation=activation, loss=loss), x, y)
+    assert report.codes[0] == "output_activation_mismatch"
+
+
+def test_logits_with_from_logits_true_are_healthy():
+    x, y = make_data()
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    assert _run(tiny_model(activation="linear", loss=loss), x, y).healthy
+
+
+def test_inputs_are_not_modified():
+    x, y = make_data()
+    x[0, 0, 0] = np.nan
+    x_before, y_before = x.copy(), y.copy()
+    _run(tiny_model(), x, y)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(y, y_before)
+
+
+def test_errors_name_the_argument():
+    x, y = make_data()
+    model = keras.Sequential([keras.Input((12, 2)), keras.layers.Dense(3)])
+    with pytest.raises(ValueError, match="should be compiled"):
+        _run(model, x, y)
+    with pytest.raises(TypeError, match="`model` should be"):
+        _run("model", x, y)
+    with pytest.raises(ValueError, match="same number of samples"):
+        _run(tiny_model(), x, y[:10])
+    with pytest.raises(ValueError, match="does not fit the model"):
+        _run(tiny_model(), x[:, :, :1], y)
+
+
+def test_tf_data_is_refused_with_a_fix():
+    import tensorflow as tf
+
+    x, y = make_data()
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+    with pytest.raises(TypeError, match="NumPy array"):
+        _run(tiny_model(), dataset, y)
