@@ -18,3 +18,10 @@ from keras_seqfix.datasets import (
 )
 
 # Each area re-exports its public names here, one import block per subpackage.
+from keras_seqfix.diagnosis import (
+    CAUSE_CODES,
+    DiagnosisReport,
+    Finding,
+    TrainingMonitor,
+    diagnose,
+)
