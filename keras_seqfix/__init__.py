@@ -25,3 +25,9 @@ from keras_seqfix.diagnosis import (
     TrainingMonitor,
     diagnose,
 )
+from keras_seqfix.imbalance import (
+    BalancedBatches,
+    SequenceResampler,
+    class_weights,
+    sample_weights,
+)

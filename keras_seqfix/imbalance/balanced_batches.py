@@ -1,0 +1,186 @@
+"""BalancedBatches: a `keras.utils.PyDataset` of class-balanced batches."""
+
+import math
+
+import keras
+import numpy as np
+
+from keras_seqfix.imbalance._draw import (
+    STRATEGIES,
+    ClassCycler,
+    interleave,
+    per_class_targets,
+)
+from keras_seqfix.imbalance._validation import (
+    check_same_length,
+    class_counts,
+    class_ids,
+)
+
+
+class BalancedBatches(keras.utils.PyDataset):
+    """Class-balanced batches drawn by index, fresh every epoch.
+
+    Give it to `model.fit` in place of `x, y`. Each epoch draws a new balanced set
+    of sample indices and every batch holds each class in its share (within one
+    sample). Samples are gathered per batch with `x[indices]`, so `x` is never
+    copied: it may be a `np.memmap`, or a list of file paths with a `loader` that
+    reads one sample, for data that does not fit in memory.
+
+    Unlike imbalanced-learn's `BalancedBatchGenerator` (one draw at construction,
+    the same subset in every epoch, last partial batch dropped), the draw changes
+    every epoch, each class is cycled through a permutation so that over epochs
+    every majority sample is seen, and the last partial batch is kept.
+
+    Args:
+        x: samples, indexable by an integer array (NumPy array or memmap of shape
+            `(n, ...)`), or a sequence of items (file paths, variable-length
+            arrays) read by `loader`.
+        y: labels, integer ids `(n,)` or one-hot rows `(n, num_classes)`; batches
+            return them in this format.
+        batch_size: samples per batch. Defaults to `32`.
+        strategy: `"oversample"` (every class as often as the largest one; an
+            epoch has `num_classes * max_count` samples), `"undersample"` (every
+            class as often as the smallest one; `num_classes * min_count` samples,
+            the majority classes are cycled through over epochs) or `"sqrt"`
+            (classes drawn in proportion to the square root of their counts, a
+            tempered balance; an epoch has `n` samples). Defaults to
+            `"oversample"`.
+        random_state: seed, `np.random.RandomState` or `None`, through
+            `sklearn.utils.check_random_state`. Defaults to `None`.
+        sample_weight: optional per-sample weights `(n,)` or `(n, timesteps)`,
+            returned as the third element of each batch.
+        transform: optional callable `transform(x_batch, y_batch) -> (x_batch,
+            y_batch)` applied to every batch (augmentation, padding of
+            variable-length items, mixup).
+        loader: optional callable that turns one item of `x` (e.g. a file path)
+            into one sample array; the batch is their `np.stack`.
+        shuffle: draw in random order. With `False` every class is walked in
+            index order (reproducible debugging). Defaults to `True`.
+        **kwargs: `keras.utils.PyDataset` arguments: `workers`,
+            `use_multiprocessing`, `max_queue_size`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> x = np.arange(100, dtype="float32").reshape(50, 2)
+    >>> y = np.array([0] * 45 + [1] * 5)
+    >>> batches = BalancedBatches(x, y, batch_size=10, random_state=0)
+    >>> len(batches)  # 2 classes x 45 samples
+    9
+    >>> x_batch, y_batch = batches[0]
+    >>> x_batch.shape, np.bincount(y_batch).tolist()
+    ((10, 2), [5, 5])
+    """
+
+    def __init__(
+        self,
+        x,
+        y,
+        *,
+        batch_size=32,
+        strategy="oversample",
+        random_state=None,
+        sample_weight=None,
+        transform=None,
+        loader=None,
+        shuffle=True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        from sklearn.utils import check_random_state
+
+        if strategy not in STRATEGIES:
+            raise ValueError(
+                f"`strategy` should be one of {STRATEGIES}. Received: "
+                f"strategy={strategy!r}"
+            )
+        if not isinstance(batch_size, int | np.integer) or batch_size < 1:
+            raise ValueError(
+                f"`batch_size` should be a positive integer. Received: "
+                f"batch_size={batch_size!r}"
+            )
+        for name, fn in (("transform", transform), ("loader", loader)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"`{name}` should be callable. Received: {fn!r}")
+        check_same_length(x, y)
+        self.y = np.asarray(y)
+        ids, one_hot = class_ids(self.y)
+        if ids.ndim != 1:
+            raise ValueError(
+                "`y` should hold one label per sample, shape (n,) or one-hot "
+                f"(n, num_classes). Received shape {self.y.shape}."
+            )
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)
+            check_same_length(x, sample_weight, y_name="sample_weight")
+        self.x = x
+        self.batch_size = int(batch_size)
+        self.strategy = strategy
+        self.random_state = random_state
+        self.sample_weight = sample_weight
+        self.transform = transform
+        self.loader = loader
+        self.shuffle = shuffle
+        # Gaps in integer ids are harmless; an empty one-hot column is an error.
+        self.class_counts = class_counts(
+            ids,
+            num_classes=self.y.shape[-1] if one_hot else None,
+            allow_empty=not one_hot,
+        )
+        self._rng = check_random_state(random_state)
+        present = np.flatnonzero(self.class_counts)
+        self._targets = per_class_targets(self.class_counts[present], strategy)
+        self._cyclers = [
+            ClassCycler(np.flatnonzero(ids == c), self._rng, shuffle) for c in present
+        ]
+        self._draw()
+
+    def _draw(self):
+        groups = [
+            cyc.take(m) for cyc, m in zip(self._cyclers, self._targets, strict=True)
+        ]
+        self.epoch_indices = interleave(groups, self._rng, self.shuffle)
+
+    def __len__(self):
+        return math.ceil(int(self._targets.sum()) / self.batch_size)
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(
+                f"`index` should be in [0, {len(self)}). Received: index={index}"
+            )
+        chosen = self.epoch_indices[
+            index * self.batch_size : (index + 1) * self.batch_size
+        ]
+        # Sorted indices read memmaps and HDF5 datasets front to back.
+        chosen = np.sort(chosen)
+        x_batch = self._gather(chosen)
+        y_batch = self.y[chosen]
+        if self.transform is not None:
+            x_batch, y_batch = self.transform(x_batch, y_batch)
+        if self.sample_weight is not None:
+            return x_batch, y_batch, self.sample_weight[chosen]
+        return x_batch, y_batch
+
+    def _gather(self, chosen):
+        if isinstance(self.x, np.ndarray) and self.loader is None:
+            return self.x[chosen]
+        items = [self.x[int(i)] for i in chosen]
+        if self.loader is not None:
+            items = [self.loader(item) for item in items]
+        items = [np.asarray(item) for item in items]
+        if len({item.shape for item in items}) > 1:
+            if self.transform is not None:
+                return items  # the transform pads or crops them
+            raise ValueError(
+                "The samples of a batch have different shapes "
+                f"{sorted({item.shape for item in items})[:3]}. Fix: pass "
+                "transform=lambda x, y: (keras.utils.pad_sequences(x, "
+                "padding='post', dtype='float32'), y)."
+            )
+        return np.stack(items)
+
+    def on_epoch_end(self):
+        """Draw the next epoch's balanced indices (Keras calls it after each epoch)."""
+        self._draw()
