@@ -1,0 +1,150 @@
+"""Named early-stopping presets that return a configured `EarlyStopping`."""
+
+import warnings
+
+import keras
+
+# Each preset: the EarlyStopping arguments and the reason for them (shown in the
+# docstring of `early_stopping` and in docs/callbacks.md).
+_PRESETS = {
+    "default": (
+        {"patience": 10, "min_delta": 0.0, "start_from_epoch": 0},
+        "most runs of 20 to 200 epochs: stops after 10 epochs without a new best.",
+    ),
+    "quick": (
+        {"patience": 3, "min_delta": 0.0, "start_from_epoch": 0},
+        "prototyping, or large data sets where an epoch is long and the "
+        "validation curve is smooth.",
+    ),
+    "patient": (
+        {"patience": 20, "min_delta": 1e-4, "start_from_epoch": 5},
+        "small, noisy data sets (a few hundred sequences): the validation loss "
+        "jumps between epochs, so it waits out the noise and ignores the first "
+        "5 epochs of warm-up.",
+    ),
+    "fine_tune": (
+        {"patience": 5, "min_delta": 1e-4, "start_from_epoch": 0},
+        "the second phase after `unfreeze_backbone` at a low learning rate: "
+        "gains are small and overfitting starts quickly.",
+    ),
+}
+
+_EARLY_STOPPING_ARGS = (
+    "monitor",
+    "min_delta",
+    "patience",
+    "verbose",
+    "mode",
+    "baseline",
+    "restore_best_weights",
+    "start_from_epoch",
+)
+
+
+class _EarlyStoppingWithFallback(keras.callbacks.EarlyStopping):
+    """`EarlyStopping` that falls back from `val_<name>` to `<name>` without
+    validation data.
+
+    A subclass is strictly needed here: whether `fit` has validation data is only
+    known from its logs, and a plain `EarlyStopping` cannot change what it
+    monitors; a wrapper callback would no longer be an `EarlyStopping` (which
+    `early_stopping` promises to return). Everything else is Keras's own logic.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.requested_monitor = self.monitor
+        self._warned = False
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.monitor = self.requested_monitor
+        self._saw_validation = False
+
+    def on_test_begin(self, logs=None):
+        # `fit` runs `evaluate` with the same callbacks when it validates.
+        self._saw_validation = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        fallback = self.requested_monitor.removeprefix("val_")
+        if (
+            self.requested_monitor.startswith("val_")
+            and self.monitor == self.requested_monitor
+            and self.monitor not in logs
+            and fallback in logs
+            and not self._saw_validation
+        ):
+            if not self._warned:
+                warnings.warn(
+                    f"early_stopping: `fit` has no validation data, so "
+                    f"'{self.requested_monitor}' is not available; monitoring the "
+                    f"training '{fallback}' instead. Training loss keeps falling "
+                    "while the model overfits: pass `validation_data=(x_val, "
+                    "y_val)` or `validation_split=0.2` to `fit`.",
+                    stacklevel=2,
+                )
+                self._warned = True
+            self.monitor = fallback
+        elif self.monitor != self.requested_monitor and self.requested_monitor in logs:
+            # Validation started late (`validation_freq` > 1): go back to it.
+            self.monitor = self.requested_monitor
+            self.best, self.wait, self.best_weights = None, 0, None
+        super().on_epoch_end(epoch, logs)
+
+
+def early_stopping(preset="default", **overrides):
+    """A `keras.callbacks.EarlyStopping` configured from a named preset.
+
+    Every preset monitors `"val_loss"` and restores the weights of the best
+    epoch (`restore_best_weights=True`). When `fit` gets no validation data the
+    callback warns once and monitors the training `"loss"` instead.
+
+    Presets:
+
+    - `"default"`: patience 10. Most runs of 20 to 200 epochs.
+    - `"quick"`: patience 3. Prototyping, or large data sets where an epoch is
+      long and the validation curve is smooth.
+    - `"patient"`: patience 20, `min_delta=1e-4`, `start_from_epoch=5`. Small,
+      noisy data sets (a few hundred sequences): waits out epoch-to-epoch noise
+      and ignores the warm-up epochs.
+    - `"fine_tune"`: patience 5, `min_delta=1e-4`. The second phase after
+      `unfreeze_backbone`: gains are small and overfitting starts quickly.
+
+    Args:
+        preset: name of the preset. Defaults to `"default"`.
+        **overrides: any `keras.callbacks.EarlyStopping` argument (`monitor`,
+            `patience`, `min_delta`, `mode`, `baseline`, `verbose`,
+            `restore_best_weights`, `start_from_epoch`) to replace the preset's.
+
+    Returns:
+        A `keras.callbacks.EarlyStopping` instance.
+
+    Raises:
+        ValueError: if `preset` is not a known preset name.
+        TypeError: if an override is not an `EarlyStopping` argument.
+
+    Example:
+
+    >>> callback = early_stopping("quick")
+    >>> callback.patience, callback.monitor, callback.restore_best_weights
+    (3, 'val_loss', True)
+    >>> early_stopping("patient", patience=30).patience
+    30
+    """
+    if preset not in _PRESETS:
+        raise ValueError(
+            f"`preset` should be one of {sorted(_PRESETS)}. Received: "
+            f"preset={preset!r}."
+        )
+    unknown = sorted(set(overrides) - set(_EARLY_STOPPING_ARGS))
+    if unknown:
+        raise TypeError(
+            f"early_stopping() got unexpected keyword argument(s) {unknown}. "
+            f"Overrides should be keras.callbacks.EarlyStopping arguments: "
+            f"{list(_EARLY_STOPPING_ARGS)}."
+        )
+    config = {"monitor": "val_loss", "restore_best_weights": True, "verbose": 0}
+    config.update(_PRESETS[preset][0])
+    config.update(overrides)
+    return _EarlyStoppingWithFallback(**config)

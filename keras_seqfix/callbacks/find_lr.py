@@ -1,0 +1,187 @@
+"""`find_lr`: run the learning-rate range test and leave the model untouched."""
+
+import math
+
+import keras
+
+from keras_seqfix.callbacks.lr_range_finder import (
+    LRRangeFinder,
+    check_constant_learning_rate,
+)
+
+
+class _Progress(keras.callbacks.Callback):
+    """A `keras.utils.Progbar` over the steps of the range test."""
+
+    def __init__(self, finder):
+        super().__init__()
+        self.finder = finder
+
+    def on_train_begin(self, logs=None):
+        self.bar = keras.utils.Progbar(
+            self.finder.num_steps, stateful_metrics=["lr", "smoothed_loss"]
+        )
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.finder.losses:
+            values = [
+                ("lr", self.finder.lrs[-1]),
+                ("smoothed_loss", self.finder.losses[-1]),
+            ]
+            self.bar.update(len(self.finder.lrs), values=values)
+
+    def on_train_end(self, logs=None):
+        self.bar.update(len(self.finder.lrs), finalize=True)
+
+
+def _is_dataset(x):
+    return hasattr(x, "element_spec") and hasattr(x, "cardinality")
+
+
+def _first_batch(x, batch_size):
+    if isinstance(x, keras.utils.PyDataset):
+        return x[0][0]
+    if _is_dataset(x):
+        return next(iter(x.take(1)))[0]
+    return x[:batch_size]
+
+
+def _fit_arguments(x, y, sample_weight, batch_size, num_steps):
+    """Arguments for `fit` that give at least `num_steps` full batches."""
+    if isinstance(x, keras.utils.PyDataset) or _is_dataset(x):
+        if y is not None or sample_weight is not None:
+            raise ValueError(
+                "`y` and `sample_weight` should be None when `x` is a tf.data "
+                "Dataset or a keras.utils.PyDataset (they yield them). Received: "
+                f"y of type {type(y).__name__}."
+            )
+        if isinstance(x, keras.utils.PyDataset):
+            batches = x.num_batches
+        else:
+            batches = int(x.cardinality())
+            batches = None if batches < 0 else batches
+        if batches is None:  # infinite or unknown: one long epoch
+            return {"x": x, "epochs": 1, "steps_per_epoch": num_steps, "shuffle": False}
+        epochs = math.ceil(num_steps / max(batches, 1))
+        return {"x": x, "epochs": epochs, "shuffle": False}
+    if y is None:
+        raise ValueError(
+            "`y` should be given when `x` is an array. Received: y=None. Pass "
+            "`find_lr(model, x, y)`, or a dataset that yields `(x, y)`."
+        )
+    n = len(x)
+    batch_size = min(int(batch_size), n)
+    # Full batches only (a view, no copy): the batch loss is recovered from the
+    # running mean exactly when every batch of an epoch has the same size.
+    full = (n // batch_size) * batch_size
+    sw = None if sample_weight is None else sample_weight[:full]
+    return {
+        "x": x[:full],
+        "y": y[:full],
+        "sample_weight": sw,
+        "batch_size": batch_size,
+        "epochs": math.ceil(num_steps / (full // batch_size)),
+        "shuffle": True,
+    }
+
+
+def find_lr(
+    model,
+    x,
+    y=None,
+    *,
+    batch_size=32,
+    start_lr=1e-7,
+    end_lr=10.0,
+    num_steps=100,
+    smoothing=0.98,
+    diverge_factor=4.0,
+    method="valley",
+    sample_weight=None,
+    class_weight=None,
+    verbose=1,
+):
+    """Run the learning-rate range test on `model` and restore it exactly.
+
+    Trains `model` with its own `fit` for up to `num_steps` batches while the
+    learning rate grows exponentially from `start_lr` to `end_lr` (see
+    `LRRangeFinder`), and stops early when the loss diverges. Afterwards the
+    weights, the non-trainable state, the metrics and the optimizer state
+    (iteration count, learning rate, moments) are assigned back bit for bit,
+    also when the loss becomes NaN, an error is raised, or the run is
+    interrupted with Ctrl-C (the `KeyboardInterrupt` is re-raised after the
+    restore).
+
+    Args:
+        model: a compiled `keras.Model` with a constant learning rate.
+        x: NumPy array(s), a `tf.data.Dataset` or a `keras.utils.PyDataset`.
+        y: targets when `x` is an array; `None` for datasets.
+        batch_size: batch size for arrays. Only full batches are used.
+            Defaults to `32`.
+        start_lr: first learning rate. Defaults to `1e-7`.
+        end_lr: last learning rate. Defaults to `10.0`.
+        num_steps: batches from `start_lr` to `end_lr`. Defaults to `100`.
+        smoothing: loss smoothing factor. Defaults to `0.98`.
+        diverge_factor: stop when the smoothed loss exceeds this multiple of
+            its best. Defaults to `4.0`.
+        method: the suggestion method behind `.suggestion` (`"valley"`,
+            `"steepest"` or `"minimum"`). Defaults to `"valley"`.
+        sample_weight: optional per-sample weights for arrays.
+        class_weight: optional `{class: weight}` as in `fit`.
+        verbose: `1` shows a `keras.utils.Progbar`, `0` is silent.
+            Defaults to `1`.
+
+    Returns:
+        An `LRFinderResult`: `.suggestion`, `.suggestions`, `.lrs`, `.losses`,
+        `.raw_losses`, `.diverged`, `.plot()`.
+
+    Raises:
+        ValueError: if the model is not compiled, the optimizer follows a
+            learning-rate schedule, or `y` does not fit the kind of `x`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> x = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")
+    >>> before = model.get_weights()
+    >>> result = find_lr(model, x, x.sum(1), batch_size=16, num_steps=30, verbose=0)
+    >>> result.suggestion > 0
+    True
+    >>> all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    True
+    """
+    from keras_seqfix._backend.state import preserved_state
+
+    if not getattr(model, "compiled", False):
+        raise ValueError(
+            "`model` should be compiled before `find_lr`. Received: a model that "
+            "is not compiled. Call `model.compile(optimizer=..., loss=...)` first."
+        )
+    check_constant_learning_rate(model.optimizer)
+    finder = LRRangeFinder(
+        start_lr=start_lr,
+        end_lr=end_lr,
+        num_steps=num_steps,
+        smoothing=smoothing,
+        diverge_factor=diverge_factor,
+        method=method,
+    )
+    arguments = _fit_arguments(x, y, sample_weight, batch_size, finder.num_steps)
+    if not model.built:
+        model(_first_batch(x, batch_size), training=False)
+    callbacks = [finder] + ([_Progress(finder)] if verbose else [])
+    history = getattr(model, "history", None)
+    try:
+        with preserved_state(model):
+            model.fit(
+                **arguments, class_weight=class_weight, verbose=0, callbacks=callbacks
+            )
+    finally:
+        model.history = history
+        model.stop_training = False
+    if verbose:
+        result = finder.result
+        print(f"Suggested learning rate: {result.suggestion:.3g} ({result.method})")
+    return finder.result

@@ -1,0 +1,165 @@
+"""`LRRangeFinder`: the learning-rate range test as a callback for `fit`."""
+
+import math
+
+import keras
+import numpy as np
+
+from keras_seqfix.callbacks.lr_finder_result import LRFinderResult
+
+
+def check_constant_learning_rate(optimizer):
+    """Raise a clear error if `optimizer` follows a learning-rate schedule."""
+    rate = getattr(optimizer, "_learning_rate", None)
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule) or (
+        callable(rate) and not isinstance(rate, keras.Variable)
+    ):
+        raise ValueError(
+            "The learning-rate range test sets the learning rate itself, so the "
+            "optimizer should have a constant `learning_rate`. Received: an "
+            f"optimizer with learning_rate={type(rate).__name__}. Run the test on "
+            "a model compiled with a float rate (e.g. `keras.optimizers."
+            "Adam(1e-3)`), then build your schedule around the suggestion."
+        )
+
+
+class LRRangeFinder(keras.callbacks.Callback):
+    """The learning-rate range test (Smith 2017) as a callback for `fit`.
+
+    Starting at `start_lr`, the learning rate grows exponentially every batch
+    until `end_lr` after `num_steps` batches. The callback recovers each batch's
+    loss (Keras 3 reports the running mean of the epoch in `logs["loss"]`),
+    smooths it exponentially with bias correction and stops training when the
+    smoothed loss exceeds `diverge_factor` times its best or stops being finite.
+    Afterwards `.result` holds the curve and the suggested learning rates.
+
+    The callback trains the model: run it on a model you are willing to throw
+    away, or use `find_lr`, which restores the weights and the optimizer state.
+    The optimizer's learning rate itself is set back at the end of training.
+
+    Args:
+        start_lr: first learning rate. Defaults to `1e-7`.
+        end_lr: last learning rate. Defaults to `10.0`.
+        num_steps: batches from `start_lr` to `end_lr`. Defaults to `100`.
+        smoothing: exponential smoothing factor of the loss, in `[0, 1)`.
+            Defaults to `0.98`.
+        diverge_factor: stop when the smoothed loss exceeds this multiple of its
+            best value. Defaults to `4.0`.
+        method: default suggestion method (`"valley"`, `"steepest"` or
+            `"minimum"`). Defaults to `"valley"`.
+
+    Example:
+
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x = np.random.default_rng(0).normal(size=(256, 4))
+    >>> y = x @ np.ones((4, 1))
+    >>> finder = LRRangeFinder(start_lr=1e-4, end_lr=10.0, num_steps=40)
+    >>> _ = model.fit(x, y, batch_size=8, epochs=2, callbacks=[finder], verbose=0)
+    >>> len(finder.result.lrs) <= 40
+    True
+    """
+
+    def __init__(
+        self,
+        start_lr=1e-7,
+        end_lr=10.0,
+        num_steps=100,
+        smoothing=0.98,
+        diverge_factor=4.0,
+        method="valley",
+    ):
+        super().__init__()
+        if not (0 < start_lr < end_lr):
+            raise ValueError(
+                "`start_lr` and `end_lr` should satisfy 0 < start_lr < end_lr. "
+                f"Received: start_lr={start_lr}, end_lr={end_lr}."
+            )
+        if int(num_steps) < 2:
+            raise ValueError(
+                f"`num_steps` should be at least 2. Received: num_steps={num_steps}."
+            )
+        if not 0 <= smoothing < 1:
+            raise ValueError(
+                f"`smoothing` should be in [0, 1). Received: smoothing={smoothing}."
+            )
+        if diverge_factor <= 1:
+            raise ValueError(
+                "`diverge_factor` should be greater than 1. Received: "
+                f"diverge_factor={diverge_factor}."
+            )
+        self.start_lr = float(start_lr)
+        self.end_lr = float(end_lr)
+        self.num_steps = int(num_steps)
+        self.smoothing = float(smoothing)
+        self.diverge_factor = float(diverge_factor)
+        self.method = method
+        self.result = None
+
+    def lr_at(self, step):
+        """Learning rate of batch number `step` (0-based) of the ramp."""
+        fraction = step / (self.num_steps - 1)
+        return self.start_lr * (self.end_lr / self.start_lr) ** fraction
+
+    def on_train_begin(self, logs=None):
+        optimizer = self.model.optimizer
+        check_constant_learning_rate(optimizer)
+        self._initial_lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        self.lrs, self.raw_losses, self.losses = [], [], []
+        self.diverged = False
+        self.result = None
+        self._step, self._average, self._best = 0, 0.0, math.inf
+        self._previous = (0, 0.0)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # `fit` resets the loss tracker at every epoch: so does the recovery.
+        self._previous = (0, 0.0)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._lr = self.lr_at(self._step)
+        self.model.optimizer.learning_rate = self._lr
+
+    def _batch_loss(self, batch, mean):
+        # logs["loss"] is the running mean over the epoch's batches (weighted by
+        # batch size): mean_n * n - mean_{n-1} * (n-1) is the n-th batch's loss,
+        # exact when the batches are equally sized. Also right for
+        # `steps_per_execution` > 1, where `batch` jumps by several steps.
+        n = batch + 1
+        n_prev, mean_prev = self._previous
+        self._previous = (n, mean)
+        if n <= n_prev:  # a new epoch we were not told about
+            return mean
+        return (n * mean - n_prev * mean_prev) / (n - n_prev)
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        if "loss" not in logs:
+            return
+        mean = float(np.asarray(logs["loss"]))
+        loss = self._batch_loss(batch, mean)
+        self._step += 1
+        beta = self.smoothing
+        self._average = beta * self._average + (1 - beta) * loss
+        smoothed = self._average / (1 - beta**self._step)
+        self.lrs.append(self._lr)
+        self.raw_losses.append(loss)
+        self.losses.append(smoothed)
+        if math.isfinite(smoothed):
+            self._best = min(self._best, smoothed)
+        if not math.isfinite(smoothed) or (
+            self._step > 1 and smoothed > self.diverge_factor * self._best
+        ):
+            self.diverged = True
+            self.model.stop_training = True
+        elif self._step >= self.num_steps:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        self.model.optimizer.learning_rate = self._initial_lr
+        self.result = LRFinderResult(
+            self.lrs,
+            self.losses,
+            self.raw_losses,
+            method=self.method,
+            diverged=self.diverged,
+        )

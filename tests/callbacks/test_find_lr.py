@@ -1,0 +1,125 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_seqfix.callbacks import LRRangeFinder, find_lr
+
+
+def _model(optimizer=None):
+    model = keras.Sequential(
+        [
+            keras.Input((6, 2)),
+            keras.layers.LSTM(4),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dropout(0.2, seed=3),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer or keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy"
+    )
+    return model
+
+
+def _data(n=64):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 6, 2)).astype("float32")
+    return x, (x[:, :, 0].mean(1) > 0).astype("int64") + (x[:, 0, 1] > 1)
+
+
+def _state(model):
+    variables = list(model.variables) + list(model.optimizer.variables)
+    return [np.array(keras.ops.convert_to_numpy(v.value)) for v in variables]
+
+
+def _assert_same(before, after):
+    assert len(before) == len(after)
+    for a, b in zip(before, after, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _trained_model():
+    model = _model()
+    x, y = _data()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # non-zero moments
+    return model, x, y
+
+
+def test_restores_exactly_after_diverging_run():
+    model, x, y = _trained_model()
+    before = _state(model)
+    history = model.history
+    result = find_lr(
+        model, x, y, batch_size=8, start_lr=1e-3, end_lr=1e4, num_steps=40, verbose=0
+    )
+    assert result.diverged
+    _assert_same(before, _state(model))
+    assert model.history is history
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_restores_exactly_after_exception_mid_run(monkeypatch, error):
+    model, x, y = _trained_model()
+    before = _state(model)
+    original = LRRangeFinder.on_train_batch_end
+
+    def explode(self, batch, logs=None):
+        original(self, batch, logs)
+        if self._step == 5:
+            raise error("interrupted")
+
+    monkeypatch.setattr(LRRangeFinder, "on_train_batch_end", explode)
+    with pytest.raises(error):
+        find_lr(model, x, y, batch_size=8, num_steps=20, verbose=0)
+    _assert_same(before, _state(model))
+
+
+def test_nan_loss_stops_and_restores():
+    model = _model(keras.optimizers.SGD(0.01))
+    x, y = _data()
+    x[5] = np.nan  # every epoch hits a NaN batch
+    model.build((None, 6, 2))
+    model.optimizer.build(model.trainable_variables)
+    before = _state(model)
+    result = find_lr(model, x, y, batch_size=8, num_steps=30, verbose=0)
+    assert result.diverged
+    _assert_same(before, _state(model))
+
+
+def test_accepts_tf_data_and_pydataset():
+    x, y = _data()
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return x[i * 16 : (i + 1) * 16], y[i * 16 : (i + 1) * 16]
+
+    for data in (tf.data.Dataset.from_tensor_slices((x, y)).batch(16), Batches()):
+        model = _model()
+        result = find_lr(model, data, num_steps=10, verbose=0)
+        assert len(result.lrs) == 10
+        np.testing.assert_allclose(result.lrs[[0, -1]], [1e-7, 10.0])
+
+
+def test_shows_progbar_and_suggestion(capsys):
+    model = _model()
+    x, y = _data()
+    find_lr(model, x, y, batch_size=16, num_steps=8, verbose=1)
+    out = capsys.readouterr().out
+    assert "8/8" in out and "Suggested learning rate" in out
+
+
+def test_refuses_schedules_and_bad_inputs():
+    x, y = _data()
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.9)
+    with pytest.raises(ValueError, match="constant `learning_rate`"):
+        find_lr(_model(keras.optimizers.Adam(schedule)), x, y, verbose=0)
+    with pytest.raises(ValueError, match="`y` should be given"):
+        find_lr(_model(), x, verbose=0)
+    uncompiled = keras.Sequential([keras.Input((6, 2)), keras.layers.Flatten()])
+    with pytest.raises(ValueError, match="should be compiled"):
+        find_lr(uncompiled, x, y, verbose=0)

@@ -1,0 +1,74 @@
+import math
+
+import numpy as np
+import pytest
+
+from keras_seqfix.callbacks import LRFinderResult
+
+
+def _valley_curve(n=100):
+    """Flat, then a clean valley centred on lr=1e-3, then divergence."""
+    lrs = np.geomspace(1e-6, 1.0, n)
+    x = np.log10(lrs)
+    losses = (
+        2.0 - 1.5 / (1 + np.exp(-(x + 4.0) * 3)) + np.where(x > -2, (x + 2) ** 2 * 3, 0)
+    )
+    return lrs, losses
+
+
+def test_suggestions_on_known_valley():
+    lrs, losses = _valley_curve()
+    result = LRFinderResult(lrs, losses, losses)
+    minimum_lr = lrs[np.argmin(losses)]
+    # valley: inside the descending stretch, well before the minimum
+    assert 1e-5 < result.suggestions["valley"] < minimum_lr
+    # steepest: where the loss falls fastest, the sigmoid's centre 1e-4
+    assert result.suggestions["steepest"] == pytest.approx(1e-4, rel=0.3)
+    assert result.suggestions["minimum"] == pytest.approx(minimum_lr / 10)
+    assert result.suggestion == result.suggestions["valley"]
+
+
+def test_valley_matches_fastai_reference():
+    # fastai's `valley` written out with loops, the reference implementation.
+    lrs, losses = _valley_curve(60)
+    rng = np.random.default_rng(0)
+    losses = losses + rng.normal(0, 0.01, len(losses))
+    n = len(losses)
+    lo, hi = n // 10, n - 5
+    trimmed = losses[lo:hi]
+    lds = [1] * len(trimmed)
+    max_start = max_end = 0
+    for i in range(1, len(trimmed)):
+        for j in range(i):
+            if trimmed[i] < trimmed[j] and lds[i] < lds[j] + 1:
+                lds[i] = lds[j] + 1
+            if lds[max_end] < lds[i]:
+                max_end = i
+                max_start = max_end - lds[max_end]
+    sections = (max_end - max_start) / 3
+    idx = max_start + int(sections) + int(sections / 2)
+    result = LRFinderResult(lrs, losses, losses)
+    assert result.suggestions["valley"] == lrs[lo:hi][idx]
+
+
+def test_method_choice_and_validation():
+    lrs, losses = _valley_curve()
+    result = LRFinderResult(lrs, losses, losses, method="minimum")
+    assert result.suggestion == result.suggestions["minimum"]
+    with pytest.raises(ValueError, match="`method` should be one of"):
+        LRFinderResult(lrs, losses, losses, method="best")
+
+
+def test_too_few_points_gives_nan():
+    result = LRFinderResult([1e-3, 1e-2], [1.0, np.nan], [1.0, np.nan])
+    assert math.isnan(result.suggestion)
+
+
+def test_plot_marks_suggestion():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    lrs, losses = _valley_curve()
+    result = LRFinderResult(lrs, losses, losses)
+    ax = result.plot()
+    labels = ax.get_legend_handles_labels()[1]
+    assert any("(suggestion)" in label and "valley" in label for label in labels)
+    plt.close("all")
