@@ -60,14 +60,15 @@ class ClassCycler:
 def interleave(groups, rng, shuffle=True):
     """Merge per-class index arrays so that every window has their proportions.
 
-    Sample `j` of a class with `m` draws gets the key `(j + u) / m`, `u` uniform
-    in `[0, 1)` (0.5 without shuffling); sorting by key spreads each class evenly,
-    so every batch holds each class within one sample of its share.
+    Draw `j` of a class with `m` draws gets the key `(j + u) / m`, with one
+    random offset `u` in `[0, 1)` per class (0.5 without shuffling): each class is
+    spread evenly over the epoch, so with equal counts every batch holds each
+    class within one sample of its share. (The groups come shuffled already.)
     """
     keys = []
     for group in groups:
         m = len(group)
-        offset = rng.uniform(size=m) if shuffle else np.full(m, 0.5)
+        offset = rng.uniform() if shuffle else 0.5
         keys.append((np.arange(m) + offset) / m)
     order = np.argsort(np.concatenate(keys), kind="stable")
     return np.concatenate(groups)[order]
