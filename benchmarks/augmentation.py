@@ -162,7 +162,9 @@ def _model(num_classes, input_shape, augmentation):
     outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
     model = keras.Model(inputs, outputs)
     model.compile(
-        keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", ["accuracy"]
+        optimizer=keras.optimizers.Adam(2e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
     )
     return model
 

@@ -1,0 +1,196 @@
+"""TemporalAugmentation: random temporal crop, shift, stride and frame dropout."""
+
+import keras
+from keras import ops
+
+from keras_seqfix.layers import _time_ops
+
+FILLS = ("previous", "zeros")
+
+
+@keras.saving.register_keras_serializable(package="keras_seqfix")
+class TemporalAugmentation(keras.layers.Layer):
+    """Augment sequences along time: random crop, shift, stride and frame dropout.
+
+    Works on any `(batch, time, ...)` input (clips, time series, embeddings). Each
+    sequence gets its own draw; the content of the frames is never changed, only
+    which frames appear where. In order:
+
+    1. Crop (`crop_length`): a window of `crop_length` steps at a random start
+       (temporal jitter). With `stride_jitter=k` the window reads every `s`-th step,
+       `s` drawn from `1, ..., 1 + k` per sequence (playback speed). Steps past the
+       end (a sequence shorter than the window) repeat the last step.
+    2. Shift (`max_shift`): the sequence moves by `k` steps, `k` drawn from
+       `[-max_shift, max_shift]`; the steps shifted in repeat the first or last step.
+    3. Frame dropout (`frame_dropout`): each output step is dropped with this
+       probability. `fill="previous"` (default) repeats the last kept step, like a
+       stalled camera, and the first step is always kept; `fill="zeros"` zeroes the
+       dropped steps. No Keras mask is produced: a zero step behind `Masking` would
+       be skipped, otherwise it is seen as a black frame.
+
+    At inference (`training=False`) the layer is the identity, except that
+    `crop_length` takes the central window so that shapes match training. Apply it
+    before padding variable-length sequences (e.g. in a `tf.data` map), since it
+    treats padded steps as steps.
+
+    Args:
+        crop_length: length of the random window, or `None` for no crop. Defaults
+            to `None`.
+        max_shift: largest shift in steps. Defaults to `0`.
+        frame_dropout: probability of dropping each step. Defaults to `0.0`.
+        stride_jitter: largest extra stride of the crop window; needs
+            `crop_length`. Defaults to `0`.
+        fill: how dropped steps are filled, `"previous"` or `"zeros"`. Defaults to
+            `"previous"`.
+        seed: integer seed for reproducible draws. Defaults to `None`.
+        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        `(batch, time, ...)`; `time` may be `None`.
+
+    Output shape:
+        `(batch, crop_length, ...)` with a crop, else the input shape.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras_seqfix as ksf
+    >>> steps = np.arange(10, dtype="float32").reshape(1, 10, 1)
+    >>> aug = ksf.layers.TemporalAugmentation(crop_length=4, seed=0)
+    >>> np.asarray(aug(steps, training=False))[0, :, 0]  # central window
+    array([3., 4., 5., 6.], dtype=float32)
+    >>> out = np.asarray(aug(steps, training=True))[0, :, 0]
+    >>> bool(np.all(np.diff(out) == 1))  # a contiguous window at a random start
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        crop_length=None,
+        max_shift=0,
+        frame_dropout=0.0,
+        stride_jitter=0,
+        fill="previous",
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if crop_length is not None and (
+            not isinstance(crop_length, int) or crop_length < 1
+        ):
+            raise ValueError(
+                "`crop_length` should be a positive integer or None. Received: "
+                f"crop_length={crop_length!r}"
+            )
+        if not isinstance(max_shift, int) or max_shift < 0:
+            raise ValueError(
+                "`max_shift` should be a non-negative integer. Received: "
+                f"max_shift={max_shift!r}"
+            )
+        if not 0.0 <= float(frame_dropout) < 1.0:
+            raise ValueError(
+                "`frame_dropout` should be in [0, 1). Received: "
+                f"frame_dropout={frame_dropout!r}"
+            )
+        if not isinstance(stride_jitter, int) or stride_jitter < 0:
+            raise ValueError(
+                "`stride_jitter` should be a non-negative integer. Received: "
+                f"stride_jitter={stride_jitter!r}"
+            )
+        if stride_jitter and crop_length is None:
+            raise ValueError(
+                "`stride_jitter` needs `crop_length` (the window the stride reads). "
+                f"Received: stride_jitter={stride_jitter!r}, crop_length=None. "
+                "Pass e.g. crop_length=16."
+            )
+        if fill not in FILLS:
+            raise ValueError(
+                f"`fill` should be one of {FILLS}. Received: fill={fill!r}"
+            )
+        self.crop_length = crop_length
+        self.max_shift = max_shift
+        self.frame_dropout = float(frame_dropout)
+        self.stride_jitter = stride_jitter
+        self.fill = fill
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def compute_output_shape(self, input_shape):
+        if self.crop_length is None:
+            return tuple(input_shape)
+        return (input_shape[0], self.crop_length, *input_shape[2:])
+
+    def call(self, inputs, training=True):
+        x = ops.convert_to_tensor(inputs)
+        batch, time = ops.shape(x)[0], ops.shape(x)[1]
+        last = ops.cast(time, "float32") - 1.0
+        if not training:
+            if self.crop_length is None:
+                return x
+            start = ops.maximum(ops.floor((last + 1.0 - self.crop_length) / 2.0), 0.0)
+            steps = ops.cast(ops.arange(self.crop_length), "float32")
+            index = ops.minimum(start + steps, last)[None, :]
+            index = ops.broadcast_to(index, (batch, self.crop_length))
+            return _time_ops.gather_time(x, ops.cast(index, "int32"))
+
+        length = self.crop_length if self.crop_length is not None else time
+        steps = ops.cast(ops.arange(length), "float32")[None, :]
+        index = ops.broadcast_to(steps, (batch, length))
+        if self.crop_length is not None:
+            stride = ops.floor(
+                keras.random.uniform(
+                    (batch, 1), 1.0, 2.0 + self.stride_jitter, seed=self.seed_generator
+                )
+            )
+            span = stride * (self.crop_length - 1) + 1.0
+            room = ops.maximum(last + 1.0 - span, 0.0)
+            start = ops.floor(
+                keras.random.uniform((batch, 1), seed=self.seed_generator)
+                * (room + 1.0)
+            )
+            index = start + stride * index
+        if self.max_shift:
+            shift = ops.floor(
+                keras.random.uniform(
+                    (batch, 1),
+                    -self.max_shift,
+                    self.max_shift + 1.0,
+                    seed=self.seed_generator,
+                )
+            )
+            index = index - shift
+        index = ops.cast(ops.clip(index, 0.0, last), "int32")
+        if not self.frame_dropout:
+            return _time_ops.gather_time(x, index)
+
+        keep = ops.greater_equal(
+            keras.random.uniform(ops.shape(index), seed=self.seed_generator),
+            self.frame_dropout,
+        )
+        if self.fill == "zeros":
+            out = _time_ops.gather_time(x, index)
+            keep = ops.reshape(ops.cast(keep, out.dtype), (batch, length))
+            return out * ops.reshape(keep, (batch, length) + (1,) * (len(x.shape) - 2))
+        # "previous": position of the last kept step at or before each step, a
+        # running maximum written as a masked max over a lower-triangular (t, s).
+        keep = ops.logical_or(keep, ops.equal(steps, 0.0))
+        kept_at = ops.where(keep, steps, 0.0)
+        before = ops.less_equal(steps[0][None, :], steps[0][:, None])  # (t, s)
+        source = ops.max(ops.where(before[None], kept_at[:, None, :], 0.0), axis=-1)
+        index = ops.take_along_axis(index, ops.cast(source, "int32"), axis=1)
+        return _time_ops.gather_time(x, index)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "crop_length": self.crop_length,
+                "max_shift": self.max_shift,
+                "frame_dropout": self.frame_dropout,
+                "stride_jitter": self.stride_jitter,
+                "fill": self.fill,
+                "seed": self.seed,
+            }
+        )
+        return config

@@ -1,0 +1,184 @@
+"""TimeSeriesAugmentation: jitter, scaling, magnitude warp, time warp, window slice."""
+
+import keras
+from keras import ops
+
+from keras_seqfix.layers import _time_ops
+
+
+@keras.saving.register_keras_serializable(package="keras_seqfix")
+class TimeSeriesAugmentation(keras.layers.Layer):
+    """Augment numeric series with the transforms that keep their class.
+
+    The transforms of Um et al. (2017, "Data augmentation of wearable sensor data
+    for Parkinson's disease monitoring using convolutional neural networks") and of
+    the survey by Iwana and Uchida (2021, "An empirical survey of data augmentation
+    for time series classification with neural networks"). Each is off by default
+    and drawn independently per sequence; enabled ones run in this order:
+
+    - `window_slice=r`: a random window of `r` of the steps, stretched back to the
+      full length by linear interpolation (Le Guennec et al. 2016).
+    - `time_warp=s`: time runs at a smoothly varying speed, a random curve through
+      `knots` points drawn from `N(1, s)`; the series is resampled accordingly.
+    - `magnitude_warp=s`: each feature is multiplied by a smooth random curve through
+      `knots` points drawn from `N(1, s)`.
+    - `scaling=s`: each feature is multiplied by one factor drawn from `N(1, s)`.
+    - `jitter=s`: Gaussian noise of standard deviation `s` is added.
+
+    Padded steps are left alone: a step whose features are all exactly zero is
+    padding. The noise and the factors are not applied to it, and the time warps
+    resample only the span between each sequence's first and last non-padded step,
+    so pre- and post-padding both keep their place. The identity at inference.
+
+    Args:
+        jitter: noise standard deviation, in the units of the data. Defaults to
+            `0.0` (off).
+        scaling: standard deviation of the per-feature factor. Defaults to `0.0`.
+        magnitude_warp: standard deviation of the knots of the magnitude curve.
+            Defaults to `0.0`.
+        time_warp: standard deviation of the knots of the speed curve. Defaults to
+            `0.0`.
+        window_slice: fraction of the steps kept by the window, in `(0, 1]`, or
+            `None` for off. Defaults to `None`.
+        knots: number of inner knots of the random curves. Defaults to `4`.
+        seed: integer seed for reproducible draws. Defaults to `None`.
+        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        `(batch, time, features)`; `time` may be `None`.
+
+    Output shape:
+        Same as the input.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras_seqfix as ksf
+    >>> x = np.sin(np.linspace(0, 6, 50, dtype="float32")).reshape(1, 50, 1)
+    >>> x = np.concatenate([x, np.zeros((1, 10, 1), "float32")], axis=1)  # padded
+    >>> aug = ksf.layers.TimeSeriesAugmentation(jitter=0.05, time_warp=0.2, seed=0)
+    >>> out = np.asarray(aug(x, training=True))
+    >>> out.shape, bool(np.all(out[0, 50:] == 0))  # padding left alone
+    ((1, 60, 1), True)
+    """
+
+    def __init__(
+        self,
+        *,
+        jitter=0.0,
+        scaling=0.0,
+        magnitude_warp=0.0,
+        time_warp=0.0,
+        window_slice=None,
+        knots=4,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for name, value in [
+            ("jitter", jitter),
+            ("scaling", scaling),
+            ("magnitude_warp", magnitude_warp),
+            ("time_warp", time_warp),
+        ]:
+            if not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(
+                    f"`{name}` should be a non-negative number. Received: "
+                    f"{name}={value!r}"
+                )
+        if window_slice is not None and not 0.0 < float(window_slice) <= 1.0:
+            raise ValueError(
+                "`window_slice` should be a fraction in (0, 1] or None. Received: "
+                f"window_slice={window_slice!r}"
+            )
+        if not isinstance(knots, int) or knots < 1:
+            raise ValueError(
+                f"`knots` should be a positive integer. Received: knots={knots!r}"
+            )
+        self.jitter = float(jitter)
+        self.scaling = float(scaling)
+        self.magnitude_warp = float(magnitude_warp)
+        self.time_warp = float(time_warp)
+        self.window_slice = None if window_slice is None else float(window_slice)
+        self.knots = knots
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(
+                "`TimeSeriesAugmentation` expects input of shape (batch, time, "
+                f"features). Received: input_shape={tuple(input_shape)}. Add a "
+                "features axis of size 1 to univariate series."
+            )
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def _normal(self, shape, stddev, mean=0.0):
+        return keras.random.normal(
+            shape, mean=mean, stddev=stddev, seed=self.seed_generator
+        )
+
+    def call(self, inputs, training=True):
+        x = ops.cast(inputs, self.compute_dtype)
+        if not training:
+            return x
+        batch, time = ops.shape(x)[0], ops.shape(x)[1]
+        features = x.shape[-1]
+        first, last, mask = _time_ops.valid_span(x)
+        steps = ops.cast(ops.arange(time), "float32")[None, :]
+        span = ops.maximum(last - first, 1.0)
+        u = ops.clip((steps - first) / span, 0.0, 1.0)  # (batch, time), 0..1 in span
+        in_span = ops.expand_dims(ops.logical_and(steps >= first, steps <= last), -1)
+
+        # The resampling position of each step: `first + offset + new_u * width`,
+        # where window slicing picks `offset, width` and time warping bends `u`.
+        offset, width, new_u = 0.0, span, u
+        if self.window_slice is not None and self.window_slice < 1.0:
+            width = self.window_slice * span
+            offset = keras.random.uniform((batch, 1), seed=self.seed_generator) * (
+                span - width
+            )
+        if self.time_warp:
+            # A positive speed curve, integrated and rescaled to cover the span.
+            knots = self._normal((batch, self.knots + 2, 1), self.time_warp, 1.0)
+            speed = ops.maximum(_time_ops.smooth_curve(knots, u)[..., 0], 0.05)
+            clock = ops.cumsum(ops.where(in_span[..., 0], speed, 0.0), axis=1)
+            clock = clock - ops.min(
+                ops.where(in_span[..., 0], clock, 1e9), axis=1, keepdims=True
+            )
+            new_u = clock / ops.maximum(ops.max(clock, axis=1, keepdims=True), 1e-6)
+        warped = None
+        if self.time_warp or (self.window_slice is not None and self.window_slice < 1):
+            warped = first + offset + new_u * width
+        if warped is not None:
+            resampled = _time_ops.interpolate_time(x, warped)
+            x = ops.where(in_span, resampled, x)
+        if self.magnitude_warp:
+            knots = self._normal(
+                (batch, self.knots + 2, features), self.magnitude_warp, 1.0
+            )
+            curve = _time_ops.smooth_curve(knots, u)
+            x = x * ops.where(mask > 0, curve, 1.0)
+        if self.scaling:
+            factor = self._normal((batch, 1, features), self.scaling, 1.0)
+            x = x * ops.where(mask > 0, factor, 1.0)
+        if self.jitter:
+            x = x + self._normal(ops.shape(x), self.jitter) * mask
+        return x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "jitter": self.jitter,
+                "scaling": self.scaling,
+                "magnitude_warp": self.magnitude_warp,
+                "time_warp": self.time_warp,
+                "window_slice": self.window_slice,
+                "knots": self.knots,
+                "seed": self.seed,
+            }
+        )
+        return config
