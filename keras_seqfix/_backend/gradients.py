@@ -176,7 +176,7 @@ def layer_of_variable(model):
             owners.setdefault(variable.path, layer.name)
     for variable in model.trainable_variables:
         if id(variable) not in owners:
-            name = variable.path.split("/")[0]
+            name = variable.path.rsplit("/", 1)[0]
             owners[id(variable)] = name
             owners[variable.path] = name
     return owners

@@ -1,0 +1,338 @@
+"""`GradientNormMonitor`: gradient norms of the real training steps, in `logs`."""
+
+import math
+import warnings
+
+import keras
+import numpy as np
+
+from keras_seqfix.callbacks import _gradient_report as report
+
+
+class GradientNormMonitor(keras.callbacks.Callback):
+    """Global and per-layer gradient norms of the real training steps.
+
+    Keras callbacks never see gradients, so at `on_train_begin` the monitor
+    puts a thin wrapper on the *instance* of the model's optimizer (see
+    `keras_seqfix._backend.gradient_tap`): every step of `fit` passes its
+    gradients through it, the wrapper adds their norms to a few variables that
+    belong to the callback, then runs the original update. It is part of the
+    compiled train function, so it works with `jit_compile=True`, and costs a
+    sum of squares per variable. At `on_train_end` the wrapper is removed and
+    the train function rebuilt: the model and the optimizer carry nothing of
+    the monitor, so a model saved after training loads without `keras_seqfix`.
+
+    At each epoch end the epoch means go into `logs` (so `History` and
+    `keras.callbacks.TensorBoard` record them) as `"grad_norm"` (global L2
+    norm) and `"grad_norm/<layer name>"`; with `update_ratio=True` also
+    `"update_ratio/<layer name>"` (norm of the weight update over the norm of
+    the weights; healthy values are around 1e-3). With `per_batch=True` each
+    batch's values go into the batch logs too.
+
+    It warns once per `fit` about vanishing gradients (the first layer's norm
+    below `vanishing_ratio` times the last layer's, or the global norm below
+    `vanishing_threshold`) and exploding gradients (a step above
+    `exploding_threshold`, or non-finite), each with the fix. After training,
+    `.history`, `.summary()` and `.plot()` show the per-layer norms.
+
+    Args:
+        per_layer: also log per-layer norms. Defaults to `True`.
+        update_ratio: also log the update-to-weight ratio per layer (keeps a
+            copy of the weights during each step). Defaults to `False`.
+        per_batch: also write each batch's norms into the batch logs (reads
+            them back every batch). Defaults to `False`.
+        vanishing_ratio: flag vanishing gradients when first / last layer
+            norm falls below this. Defaults to `1e-3`.
+        vanishing_threshold: flag vanishing gradients when the global norm
+            falls below this. Defaults to `1e-7`.
+        exploding_threshold: flag exploding gradients when a step's global
+            norm exceeds this. Defaults to `1e3`.
+        stop_on_nonfinite: stop training at the first step with inf/NaN
+            gradients (checks every batch). Defaults to `False`.
+        warn: emit the warnings. Defaults to `True`.
+
+    Example:
+
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="hidden"),
+    ...                           keras.layers.Dense(1, name="out")])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> monitor = GradientNormMonitor()
+    >>> history = model.fit(np.ones((32, 4)), np.ones((32, 1)), epochs=2,
+    ...                     callbacks=[monitor], verbose=0)
+    >>> sorted(k for k in history.history if k.startswith("grad_norm"))
+    ['grad_norm', 'grad_norm/hidden', 'grad_norm/out']
+    >>> len(monitor.history["grad_norm/hidden"])
+    2
+    """
+
+    def __init__(
+        self,
+        per_layer=True,
+        update_ratio=False,
+        per_batch=False,
+        vanishing_ratio=1e-3,
+        vanishing_threshold=1e-7,
+        exploding_threshold=1e3,
+        stop_on_nonfinite=False,
+        warn=True,
+    ):
+        super().__init__()
+        for name, value in (
+            ("vanishing_ratio", vanishing_ratio),
+            ("vanishing_threshold", vanishing_threshold),
+            ("exploding_threshold", exploding_threshold),
+        ):
+            if not value > 0:
+                raise ValueError(
+                    f"`{name}` should be positive. Received: {name}={value}."
+                )
+        self.per_layer = per_layer
+        self.update_ratio = update_ratio
+        self.per_batch = per_batch
+        self.vanishing_ratio = vanishing_ratio
+        self.vanishing_threshold = vanishing_threshold
+        self.exploding_threshold = exploding_threshold
+        self.stop_on_nonfinite = stop_on_nonfinite
+        self.warn = warn
+        self.history = {}
+        self.batch_history = {}
+        self.problems = {}
+        self.layer_names = []
+        if per_batch or stop_on_nonfinite:
+            # Only then does the monitor need each batch: without it Keras keeps
+            # dispatching batch callbacks asynchronously.
+            self.on_train_batch_end = self._on_train_batch_end
+
+    # --- inside the train function -------------------------------------------
+
+    def _tap(self, grads, variables, loss_scale, apply):
+        from keras_seqfix._backend.gradient_tap import squared_norm
+
+        ops = keras.ops
+        per_layer = [[] for _ in self.layer_names]
+        for grad, variable in zip(grads, variables, strict=False):
+            index = self._index.get(id(variable), self._index.get(variable.path))
+            if grad is not None and index is not None:
+                per_layer[index].append(squared_norm(grad))
+        zero = ops.zeros((), "float32")
+        layer_sq = ops.stack([ops.sum(ops.stack(s)) if s else zero for s in per_layer])
+        if loss_scale is not None:
+            layer_sq = layer_sq / ops.square(ops.cast(loss_scale, "float32"))
+        norms = ops.sqrt(ops.concatenate([ops.sum(layer_sq)[None], layer_sq]))
+        ratios = None
+        if self.update_ratio:
+            before = [ops.copy(v.value) for v in variables]
+        result = apply()
+        if self.update_ratio:
+            ratios = self._ratios(variables, before)
+        self._record(norms, ratios)
+        return result
+
+    def _ratios(self, variables, before):
+        ops = keras.ops
+        delta = [[] for _ in self.layer_names]
+        weight = [[] for _ in self.layer_names]
+        for variable, old in zip(variables, before, strict=True):
+            index = self._index.get(id(variable), self._index.get(variable.path))
+            if index is None:
+                continue
+            old = ops.cast(old, "float32")
+            new = ops.cast(variable.value, "float32")
+            delta[index].append(ops.sum(ops.square(new - old)))
+            weight[index].append(ops.sum(ops.square(old)))
+        zero = ops.zeros((), "float32")
+        d = ops.stack([ops.sum(ops.stack(s)) if s else zero for s in delta])
+        w = ops.stack([ops.sum(ops.stack(s)) if s else zero for s in weight])
+        return ops.sqrt(d) / (ops.sqrt(w) + 1e-12)
+
+    def _record(self, norms, ratios):
+        if keras.backend.backend() == "jax":
+            import jax
+
+            jax.debug.callback(self._host_record, norms, ratios)
+            return
+        ops = keras.ops
+        v = self._vars
+        finite = ops.all(ops.isfinite(norms))
+        ok = ops.cast(finite, "float32")
+        v["last"].assign(norms)
+        v["total"].assign_add(ops.where(finite, norms, ops.zeros_like(norms)))
+        v["count"].assign_add(ok)
+        v["bad"].assign_add(1.0 - ok)
+        v["peak"].assign(ops.maximum(v["peak"], ops.where(finite, norms[0], 0.0)))
+        if ratios is not None:
+            v["ratio_last"].assign(ratios)
+            v["ratio_total"].assign_add(
+                ops.where(finite, ratios, ops.zeros_like(ratios))
+            )
+
+    def _host_record(self, norms, ratios):
+        # JAX: `jax.debug.callback` delivers the values to the host from `jit`.
+        norms = np.asarray(norms, dtype="float32")
+        finite = bool(np.all(np.isfinite(norms)))
+        h = self._host
+        h["last"] = norms
+        h["total"] = h["total"] + (norms if finite else 0.0)
+        h["count"] += float(finite)
+        h["bad"] += float(not finite)
+        h["peak"] = max(h["peak"], float(norms[0]) if finite else 0.0)
+        if ratios is not None:
+            ratios = np.asarray(ratios, dtype="float32")
+            h["ratio_last"] = ratios
+            h["ratio_total"] = h["ratio_total"] + (ratios if finite else 0.0)
+
+    # --- callback hooks ----------------------------------------------------------
+
+    def _zeros(self):
+        k = len(self.layer_names)
+        return {
+            "last": np.zeros(k + 1, "float32"),
+            "total": np.zeros(k + 1, "float32"),
+            "count": np.zeros((), "float32"),
+            "bad": np.zeros((), "float32"),
+            "peak": np.zeros((), "float32"),
+            "ratio_last": np.zeros(k, "float32"),
+            "ratio_total": np.zeros(k, "float32"),
+        }
+
+    def on_train_begin(self, logs=None):
+        from keras_seqfix._backend.gradient_tap import install_gradient_tap
+        from keras_seqfix._backend.gradients import layer_of_variable
+
+        model = self.model
+        if getattr(model, "optimizer", None) is None:
+            raise ValueError(
+                "GradientNormMonitor needs a compiled model. Received: a model "
+                "without an optimizer. Call `model.compile(...)` before `fit`."
+            )
+        owners = layer_of_variable(model)
+        names = [owners[id(v)] for v in model.trainable_variables]
+        self.layer_names = list(dict.fromkeys(names))
+        self._index = {
+            key: self.layer_names.index(name) for key, name in owners.items()
+        }
+        self._layers = {layer.name: layer for layer in getattr(model, "layers", [])}
+        self.history, self.batch_history, self.problems = {}, {}, {}
+        self._host = self._zeros()
+        self._vars = {
+            name: keras.Variable(value, trainable=False, name=f"ksf_gradient_{name}")
+            for name, value in self._zeros().items()
+        }
+        install_gradient_tap(model.optimizer, self._tap)
+        model.make_train_function(force=True)  # trace a step that goes through the tap
+
+    def on_train_end(self, logs=None):
+        from keras_seqfix._backend.gradient_tap import remove_gradient_tap
+
+        remove_gradient_tap(self.model.optimizer)
+        self.model.make_train_function(force=True)  # the next fit traces a clean step
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._host = self._zeros()
+        for name, value in self._zeros().items():
+            self._vars[name].assign(value)
+
+    def _read(self):
+        if keras.backend.backend() == "jax":
+            return self._host
+        return {k: keras.ops.convert_to_numpy(v.value) for k, v in self._vars.items()}
+
+    def _as_logs(self, norms, ratios):
+        out = {"grad_norm": float(norms[0])}
+        if self.per_layer:
+            for i, name in enumerate(self.layer_names):
+                out[f"grad_norm/{name}"] = float(norms[i + 1])
+        if self.update_ratio and self.per_layer:
+            for i, name in enumerate(self.layer_names):
+                out[f"update_ratio/{name}"] = float(ratios[i])
+        return out
+
+    def _on_train_batch_end(self, batch, logs=None):
+        values = self._read()
+        if self.per_batch and logs is not None:
+            batch_logs = self._as_logs(values["last"], values["ratio_last"])
+            logs.update(batch_logs)
+            for key, value in batch_logs.items():
+                self.batch_history.setdefault(key, []).append(value)
+        if self.stop_on_nonfinite and values["bad"] > 0:
+            self._check(values, stop=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        values = self._read()
+        count = float(values["count"])
+        norms = (
+            values["total"] / count if count else np.full_like(values["total"], np.nan)
+        )
+        ratios = (
+            values["ratio_total"] / count if count else values["ratio_total"] * np.nan
+        )
+        epoch_logs = self._as_logs(norms, ratios)
+        for i, name in enumerate(self.layer_names):  # .history always per layer
+            epoch_logs.setdefault(f"grad_norm/{name}", float(norms[i + 1]))
+        for key, value in epoch_logs.items():
+            self.history.setdefault(key, []).append(value)
+        if logs is not None:
+            logs.update(
+                {k: v for k, v in epoch_logs.items() if self.per_layer or "/" not in k}
+            )
+        self._check(values, norms=norms, stop=self.stop_on_nonfinite)
+
+    def _check(self, values, norms=None, stop=False):
+        bad, peak = float(values["bad"]), float(values["peak"])
+        if "exploding" not in self.problems and (
+            bad > 0 or peak > self.exploding_threshold
+        ):
+            self._flag(
+                "exploding",
+                report.exploding_message(peak, bad, self.exploding_threshold),
+            )
+        if stop and bad > 0:
+            self.model.stop_training = True
+        if norms is None or "vanishing" in self.problems or not self.layer_names:
+            return
+        candidates = [
+            i
+            for i, name in enumerate(self.layer_names)
+            if not isinstance(self._layers.get(name), keras.layers.Embedding)
+        ]
+        first = candidates[0] if candidates else 0
+        last = len(self.layer_names) - 1
+        first_norm, last_norm, total = norms[first + 1], norms[last + 1], norms[0]
+        if not all(math.isfinite(v) for v in (first_norm, last_norm, total)):
+            return
+        too_small = total < self.vanishing_threshold
+        ratio_low = (
+            first != last
+            and last_norm > 0
+            and first_norm < self.vanishing_ratio * last_norm
+        )
+        if too_small or ratio_low:
+            self._flag(
+                "vanishing",
+                report.vanishing_message(
+                    self.layer_names[first],
+                    first_norm,
+                    self.layer_names[last],
+                    last_norm,
+                    total,
+                    self.vanishing_ratio,
+                    self.vanishing_threshold,
+                ),
+            )
+
+    def _flag(self, kind, message):
+        self.problems[kind] = message
+        if self.warn:
+            warnings.warn(message, stacklevel=2)
+
+    # --- after training -------------------------------------------------------------
+
+    def summary(self):
+        """A text table of per-layer gradient norms (epoch means) and the
+        problems flagged. Returns the string."""
+        return report.summary_table(self.history, self.layer_names, self.problems)
+
+    def plot(self, ax=None):
+        """Plot per-layer and global epoch-mean gradient norms over epochs (log
+        scale). Needs matplotlib. Returns the matplotlib `Axes`."""
+        return report.plot_history(self.history, self.layer_names, ax=ax)

@@ -1,0 +1,169 @@
+import subprocess
+import sys
+import warnings
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_seqfix.callbacks import GradientNormMonitor
+
+
+def _data(n=16, steps=6):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, steps, 2)).astype("float32")
+    return x, rng.integers(0, 3, n)
+
+
+def _model(jit_compile=False, lr=0.05):
+    model = keras.Sequential(
+        [
+            keras.Input((6, 2)),
+            keras.layers.LSTM(4, name="rnn"),
+            keras.layers.Dense(5, activation="tanh", name="hidden"),
+            keras.layers.Dense(3, activation="softmax", name="out"),
+        ]
+    )
+    model.compile(
+        keras.optimizers.SGD(lr),
+        "sparse_categorical_crossentropy",
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def _fit(model, monitor, x, y, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(
+            x, y, verbose=0, callbacks=[monitor], shuffle=False, **kwargs
+        )
+    ours = [str(w.message) for w in caught if "GradientNormMonitor" in str(w.message)]
+    return history, ours
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_norms_equal_gradient_tape_on_same_batch(jit_compile):
+    model = _model(jit_compile)
+    x, y = _data()
+    weights = [np.array(w) for w in model.get_weights()]
+    with tf.GradientTape() as tape:
+        loss = model.compute_loss(
+            x=x, y=y, y_pred=model(x, training=True), training=True
+        )
+    grads = tape.gradient(loss, model.trainable_variables)
+    owner = {id(v): layer.name for layer in model.layers for v in layer.weights}
+    expected = {"rnn": 0.0, "hidden": 0.0, "out": 0.0}
+    for variable, grad in zip(model.trainable_variables, grads, strict=True):
+        expected[owner[id(variable)]] += float(np.sum(grad.numpy() ** 2))
+    monitor = GradientNormMonitor(update_ratio=True, per_batch=True)
+    history, _ = _fit(model, monitor, x, y, batch_size=16, epochs=1)
+    logs = history.history
+    for name, sq in expected.items():
+        assert logs[f"grad_norm/{name}"][0] == pytest.approx(np.sqrt(sq), rel=1e-5)
+    assert logs["grad_norm"][0] == pytest.approx(
+        np.sqrt(sum(expected.values())), rel=1e-5
+    )
+    # SGD: the update is lr * grad, so the ratio is lr * |g| / |w|.
+    out = [
+        w
+        for v, w in zip(model.trainable_variables, weights, strict=True)
+        if "out" in v.path
+    ]
+    w_norm = np.sqrt(sum(np.sum(w**2) for w in out))
+    ratio = 0.05 * np.sqrt(expected["out"]) / w_norm
+    assert logs["update_ratio/out"][0] == pytest.approx(ratio, rel=1e-4)
+    assert monitor.batch_history["grad_norm"] == pytest.approx(logs["grad_norm"])
+
+
+def test_epoch_means_in_history_and_summary():
+    model = _model()
+    x, y = _data(32)
+    monitor = GradientNormMonitor()
+    history, ours = _fit(model, monitor, x, y, batch_size=8, epochs=2)
+    assert ours == []
+    assert len(history.history["grad_norm/rnn"]) == 2
+    assert monitor.layer_names == ["rnn", "hidden", "out"]
+    assert not any(k.startswith("update_ratio") for k in history.history)
+    text = monitor.summary()
+    assert "rnn" in text and "No vanishing or exploding" in text
+
+
+def test_vanishing_on_deep_saturated_recurrent_stack():
+    layers = [
+        keras.layers.SimpleRNN(8, activation="sigmoid", return_sequences=True)
+        for _ in range(5)
+    ]
+    model = keras.Sequential(
+        [
+            keras.Input((30, 2)),
+            *layers,
+            keras.layers.SimpleRNN(8, activation="sigmoid"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(keras.optimizers.SGD(1e-3), "sparse_categorical_crossentropy")
+    x, y = _data(32, steps=30)
+    monitor = GradientNormMonitor()
+    _, ours = _fit(model, monitor, x, y, batch_size=8, epochs=2)
+    assert len(ours) == 1 and "vanishing gradients" in ours[0]
+    assert "Fix:" in ours[0] and "LSTM" in ours[0]
+    assert set(monitor.problems) == {"vanishing"}
+
+
+def test_exploding_on_bad_initialisation_and_stop_on_nonfinite():
+    bad = keras.initializers.RandomNormal(stddev=3.0, seed=1)
+    model = keras.Sequential(
+        [
+            keras.Input((30, 2)),
+            keras.layers.SimpleRNN(
+                16, activation="relu", kernel_initializer=bad, recurrent_initializer=bad
+            ),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(keras.optimizers.SGD(1e-3), "sparse_categorical_crossentropy")
+    x, y = _data(32, steps=30)
+    monitor = GradientNormMonitor(stop_on_nonfinite=True)
+    history, ours = _fit(model, monitor, x, y, batch_size=8, epochs=3)
+    assert len(ours) == 1 and "exploding gradients" in ours[0]
+    assert "clipnorm" in ours[0]
+    assert len(history.history["loss"]) == 1  # stopped in the first epoch
+
+
+def test_nothing_leaks_into_model(tmp_path):
+    model = _model()
+    x, y = _data()
+    n_model, n_opt = len(model.variables), None
+    model.fit(x, y, epochs=1, verbose=0)
+    n_opt = len(model.optimizer.variables)
+    _fit(model, GradientNormMonitor(update_ratio=True), x, y, epochs=1)
+    assert "apply" not in vars(model.optimizer)
+    assert (len(model.variables), len(model.optimizer.variables)) == (n_model, n_opt)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    code = (
+        "import sys, keras\n"
+        f"m = keras.saving.load_model({str(path)!r})\n"
+        "assert 'keras_seqfix' not in sys.modules\n"
+        "print(len(m.variables), len(m.optimizer.variables))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [str(n_model), str(n_opt)]
+
+
+def test_plot_and_argument_errors():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    model = _model()
+    x, y = _data()
+    monitor = GradientNormMonitor()
+    _fit(model, monitor, x, y, epochs=2)
+    ax = monitor.plot()
+    assert {line.get_label() for line in ax.get_lines()} >= {"rnn", "out", "global"}
+    plt.close("all")
+    with pytest.raises(ValueError, match="exploding_threshold"):
+        GradientNormMonitor(exploding_threshold=0)
