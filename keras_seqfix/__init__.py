@@ -31,3 +31,15 @@ from keras_seqfix.imbalance import (
     class_weights,
     sample_weights,
 )
+from keras_seqfix.layers import (
+    SequenceAugmentation,
+    TemporalAugmentation,
+    TimeSeriesAugmentation,
+)
+from keras_seqfix.callbacks import (
+    GradientNormMonitor,
+    LRFinderResult,
+    LRRangeFinder,
+    early_stopping,
+    find_lr,
+)
