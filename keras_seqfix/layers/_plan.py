@@ -20,6 +20,7 @@ PHOTOMETRIC = (keras.layers.RandomContrast, keras.layers.RandomBrightness)
 SUPPORTED = (*_affine.GEOMETRIC, keras.layers.RandomCrop, *PHOTOMETRIC)
 # Integer crop offsets are exact under nearest sampling and it is the cheapest.
 CROP_SAMPLING = ("nearest", "constant", 0.0)
+FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
 
 def check_layer(layer):
@@ -73,3 +74,58 @@ def build_plan(layers):
             plan.append(("pixel", layer))
     close()
     return plan
+
+
+def shortcut_layers(
+    *,
+    flip,
+    rotation,
+    zoom,
+    translation,
+    shear,
+    crop,
+    contrast,
+    brightness,
+    geometry,
+    value_range,
+):
+    """Keras layers for `SequenceAugmentation`'s keyword shortcuts, in their order."""
+    geo = geometry
+    made = []
+    if flip is not None:
+        if flip not in FLIP_MODES:
+            raise ValueError(
+                f"`flip` should be one of {FLIP_MODES} or None. Received: flip={flip!r}"
+            )
+        made.append(keras.layers.RandomFlip(flip))
+    if rotation is not None:
+        made.append(keras.layers.RandomRotation(rotation, **geo))
+    if zoom is not None:
+        made.append(keras.layers.RandomZoom(zoom, **geo))
+    if translation is not None:
+        h, w = _pair(translation, "translation")
+        made.append(keras.layers.RandomTranslation(h, w, **geo))
+    if shear is not None:
+        x, y = _pair(shear, "shear")
+        made.append(keras.layers.RandomShear(x, y, **geo))
+    if crop is not None:
+        if len(crop) != 2:
+            raise ValueError(
+                f"`crop` should be (height, width). Received: crop={crop!r}"
+            )
+        made.append(keras.layers.RandomCrop(*crop))
+    if contrast is not None:
+        made.append(keras.layers.RandomContrast(contrast, value_range=value_range))
+    if brightness is not None:
+        made.append(keras.layers.RandomBrightness(brightness, value_range=value_range))
+    return made
+
+
+def _pair(value, name):
+    if isinstance(value, (int, float)):
+        return value, value
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return tuple(value)
+    raise ValueError(
+        f"`{name}` should be a number or a pair of numbers. Received: {name}={value!r}"
+    )

@@ -129,41 +129,22 @@ class SequenceAugmentation(keras.layers.Layer):
         self.supports_masking = False
 
     def _shortcut_layers(self):
-        geo = {
-            "fill_mode": self.fill_mode,
-            "interpolation": self.interpolation,
-            "fill_value": self.fill_value,
-        }
-        made = []
-        if self.flip is not None:
-            made.append(keras.layers.RandomFlip(self.flip))
-        if self.rotation is not None:
-            made.append(keras.layers.RandomRotation(self.rotation, **geo))
-        if self.zoom is not None:
-            made.append(keras.layers.RandomZoom(self.zoom, **geo))
-        if self.translation is not None:
-            h, w = _pair(self.translation, "translation")
-            made.append(keras.layers.RandomTranslation(h, w, **geo))
-        if self.shear is not None:
-            x, y = _pair(self.shear, "shear")
-            made.append(keras.layers.RandomShear(x, y, **geo))
-        if self.crop is not None:
-            if len(self.crop) != 2:
-                raise ValueError(
-                    f"`crop` should be (height, width). Received: crop={self.crop!r}"
-                )
-            made.append(keras.layers.RandomCrop(*self.crop))
-        if self.contrast is not None:
-            made.append(
-                keras.layers.RandomContrast(self.contrast, value_range=self.value_range)
-            )
-        if self.brightness is not None:
-            made.append(
-                keras.layers.RandomBrightness(
-                    self.brightness, value_range=self.value_range
-                )
-            )
-        return made
+        return _plan.shortcut_layers(
+            flip=self.flip,
+            rotation=self.rotation,
+            zoom=self.zoom,
+            translation=self.translation,
+            shear=self.shear,
+            crop=self.crop,
+            contrast=self.contrast,
+            brightness=self.brightness,
+            geometry={
+                "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation,
+                "fill_value": self.fill_value,
+            },
+            value_range=self.value_range,
+        )
 
     def build(self, input_shape):
         if len(input_shape) != 5 or None in tuple(input_shape[2:]):
@@ -298,13 +279,3 @@ class SequenceAugmentation(keras.layers.Layer):
                 keras.saving.deserialize_keras_object(lay) for lay in config["layers"]
             ]
         return cls(**config)
-
-
-def _pair(value, name):
-    if isinstance(value, (int, float)):
-        return value, value
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        return tuple(value)
-    raise ValueError(
-        f"`{name}` should be a number or a pair of numbers. Received: {name}={value!r}"
-    )

@@ -149,11 +149,8 @@ class TimeSeriesAugmentation(keras.layers.Layer):
                 ops.where(in_span[..., 0], clock, 1e9), axis=1, keepdims=True
             )
             new_u = clock / ops.maximum(ops.max(clock, axis=1, keepdims=True), 1e-6)
-        warped = None
         if self.time_warp or (self.window_slice is not None and self.window_slice < 1):
-            warped = first + offset + new_u * width
-        if warped is not None:
-            resampled = _time_ops.interpolate_time(x, warped)
+            resampled = _time_ops.interpolate_time(x, first + offset + new_u * width)
             x = ops.where(in_span, resampled, x)
         if self.magnitude_warp:
             knots = self._normal(
