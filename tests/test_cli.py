@@ -187,4 +187,7 @@ def test_demo_quick_runs_and_writes_its_report(tmp_path, capsys):
     code = main(["demo", "--quick", "--output-dir", str(tmp_path), "--seed", "0"])
     out, _ = capsys.readouterr()
     assert code == 0
-    assert "test accuracy" in out
+    assert "test accuracy" in out and "plain LSTM(64)" in out
+    report = (tmp_path / "report.md").read_text()
+    assert "published FCN" in report and "0.84" in report
+    assert (tmp_path / "training_curves.png").stat().st_size > 0
