@@ -161,7 +161,8 @@ class SequenceResampler(BaseEstimator):
             return array[self.sample_indices_], y_in[self.sample_indices_]
         if items is not None or (kind is None and is_integer(array)):
             self._check_synthesis_input(sampler, array, items)
-        x_res = np.asarray(x_flat).reshape((-1, *array.shape[1:])).astype(array.dtype)
+        x_res = np.asarray(x_flat).reshape((-1, *array.shape[1:]))
+        x_res = x_res.astype(array.dtype, copy=False)
         if one_hot:
             y_out = np.eye(y_in.shape[-1], dtype=y_in.dtype)[y_res]
         else:
