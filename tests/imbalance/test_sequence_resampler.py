@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from imblearn import FunctionSampler
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 from imblearn.pipeline import Pipeline
 from imblearn.under_sampling import NearMiss, RandomUnderSampler, TomekLinks
@@ -214,3 +215,20 @@ def test_inside_imblearn_pipeline():
     params = pipe.get_params()
     assert params["resample__sampler__k_neighbors"] == 3
     assert isinstance(clone(pipe).steps[0][1], SequenceResampler)
+
+
+def test_smoothed_bootstrap_and_function_samplers():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, 5, 2)).astype("float32")
+    y = np.array([0] * 15 + [1] * 5)
+    smoothed = SequenceResampler(RandomOverSampler(shrinkage=0.5, random_state=0))
+    x_res, y_res = smoothed.fit_resample(x, y)
+    assert x_res.shape == (30, 5, 2) and not hasattr(smoothed, "sample_indices_")
+    np.testing.assert_array_equal(x_res[:20], x)
+    assert not np.any(np.all(x_res[20:, None] == x[None], axis=(2, 3)))  # new samples
+    with pytest.raises(TypeError, match="RandomOverSampler"):
+        smoothed.fit_resample(x.astype("int32"), y)
+    first_ten = FunctionSampler(func=lambda a, b: (a[:10], b[:10]), validate=False)
+    x_fn, y_fn = SequenceResampler(first_ten).fit_resample(x, y)
+    np.testing.assert_array_equal(x_fn, x[:10])
+    np.testing.assert_array_equal(y_fn, y[:10])
