@@ -132,28 +132,38 @@ def test_exploding_on_bad_initialisation_and_stop_on_nonfinite():
     assert len(history.history["loss"]) == 1  # stopped in the first epoch
 
 
-def test_nothing_leaks_into_model(tmp_path):
+def _train_with_monitor():
     model = _model()
     x, y = _data()
-    n_model, n_opt = len(model.variables), None
     model.fit(x, y, epochs=1, verbose=0)
-    n_opt = len(model.optimizer.variables)
+    counts = (len(model.variables), len(model.optimizer.variables))
     _fit(model, GradientNormMonitor(update_ratio=True), x, y, epochs=1)
+    return model, counts
+
+
+def test_nothing_left_on_model_or_optimizer():
+    model, counts = _train_with_monitor()
     assert "apply" not in vars(model.optimizer)
-    assert (len(model.variables), len(model.optimizer.variables)) == (n_model, n_opt)
+    assert (len(model.variables), len(model.optimizer.variables)) == counts
+    assert not any("ksf" in v.path for v in model.variables + model.optimizer.variables)
+
+
+@pytest.mark.slow
+def test_saved_model_loads_without_keras_seqfix(tmp_path):
+    model, counts = _train_with_monitor()
     path = tmp_path / "model.keras"
     model.save(path)
     code = (
         "import sys, keras\n"
-        f"m = keras.saving.load_model({str(path)!r})\n"
+        f"m = keras.saving.load_model({str(path)!r}, safe_mode=True)\n"
         "assert 'keras_seqfix' not in sys.modules\n"
         "print(len(m.variables), len(m.optimizer.variables))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == [str(n_model), str(n_opt)]
+    assert out.stdout.split() == [str(n) for n in counts]
 
 
 def test_plot_and_argument_errors():
