@@ -3,6 +3,7 @@
 Run:
     python benchmarks/augmentation.py speed [--repeats 15]
     python benchmarks/augmentation.py harm [--epochs 12] [--seeds 0 1 2]
+    python benchmarks/augmentation.py layout [--repeats 15]
 
 `speed` times, alternately in one run, on batches of 16 clips of 16 frames of
 112x112x3 (values in [0, 255]), flip + rotation + zoom + translation + contrast:
@@ -17,6 +18,10 @@ Run:
 
 Graph-capable methods run inside `tf.function` (as in `fit` or a `tf.data` map) on the
 TensorFlow backend. It prints medians and the ratios.
+
+`layout` times one warp of the same batch with the frames folded into the batch
+axis (what `SequenceAugmentation` does: a free reshape, the matrix repeated per frame)
+vs stacked along the channel axis (one matrix per clip, but two transposes).
 
 `harm` trains the same small CNN-LSTM on `ksf.load_moving_digits` (label = digit and
 direction of motion) with label-preserving augmentation (small rotation, zoom and
@@ -145,6 +150,49 @@ def speed(repeats):
     )
 
 
+def layout(repeats):
+    import tensorflow as tf
+
+    x = tf.constant(np.random.default_rng(0).random(SHAPE).astype("float32"))
+    batch, frames, height, width, channels = SHAPE
+    matrix = np.array([[1.0, 0.1, 2.0, -0.1, 1.0, 3.0, 0.0, 0.0]], "float32")
+    matrix = tf.constant(np.repeat(matrix, batch, axis=0))
+
+    @tf.function
+    def folded(v):
+        per_frame = tf.reshape(
+            tf.broadcast_to(matrix[:, None], (batch, frames, 8)), (-1, 8)
+        )
+        flat = tf.reshape(v, (-1, height, width, channels))
+        return tf.reshape(keras.ops.image.affine_transform(flat, per_frame), SHAPE)
+
+    @tf.function
+    def stacked(v):
+        stack = tf.transpose(v, (0, 2, 3, 1, 4))
+        stack = tf.reshape(stack, (batch, height, width, frames * channels))
+        out = keras.ops.image.affine_transform(stack, matrix)
+        out = tf.reshape(out, (batch, height, width, frames, channels))
+        return tf.transpose(out, (0, 3, 1, 2, 4))
+
+    diff = float(tf.reduce_max(tf.abs(folded(x) - stacked(x))))
+    times = {"folded into batch": [], "stacked along channels": []}
+    for _ in range(repeats):
+        for name, fn in (
+            ("folded into batch", folded),
+            ("stacked along channels", stacked),
+        ):
+            start = time.perf_counter()
+            fn(x).numpy()
+            times[name].append(time.perf_counter() - start)
+    print(f"one warp of {SHAPE}, outputs equal (max diff {diff:.1e})")
+    for name, t in times.items():
+        print(f"  {name:24s} median {1000 * statistics.median(t):7.1f} ms")
+    ratio = statistics.median(times["stacked along channels"]) / statistics.median(
+        times["folded into batch"]
+    )
+    print(f"stacked / folded: {ratio:.2f}x")
+
+
 def _model(num_classes, input_shape, augmentation):
     inputs = keras.Input(input_shape)
     x = augmentation(inputs) if augmentation is not None else inputs
@@ -218,13 +266,15 @@ def harm(epochs, seeds):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", choices=["speed", "harm"])
+    parser.add_argument("part", choices=["speed", "harm", "layout"])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args(argv)
     if args.part == "speed":
         speed(args.repeats)
+    elif args.part == "layout":
+        layout(args.repeats)
     else:
         harm(args.epochs, args.seeds)
 
