@@ -180,3 +180,20 @@ def test_bad_arguments_raise_clear_errors(kwargs, error, match):
 def test_rank_four_input_is_refused():
     with pytest.raises(ValueError, match="frames"):
         SequenceAugmentation(rotation=0.1)(np.zeros((2, 8, 8, 1), "float32"))
+
+
+def test_geometric_layers_share_one_warp_unless_they_sample_differently():
+    from keras_seqfix.layers import _plan
+
+    flip = keras.layers.RandomFlip("horizontal")
+    rot = keras.layers.RandomRotation(0.1)
+    zoom = keras.layers.RandomZoom(0.1)
+    crop = keras.layers.RandomCrop(8, 8)
+    contrast = keras.layers.RandomContrast(0.2)
+    nearest = keras.layers.RandomTranslation(0.1, 0.1, interpolation="nearest")
+    plan = _plan.build_plan([flip, rot, zoom, crop, contrast, nearest])
+    assert [step[0] for step in plan] == ["warp", "pixel", "warp"]
+    assert plan[0][1] == [flip, rot, zoom] and plan[0][2] is crop
+    plan = _plan.build_plan([rot, nearest])  # different sampling: two warps
+    assert [step[0] for step in plan] == ["warp", "warp"]
+    assert [step[0] for step in _plan.build_plan([flip])] == ["flip"]
