@@ -50,8 +50,7 @@ def batch_loss(model, x, y, *, training, batch_size=64):
 
 def predicted_ids(model, x, batch_size):
     """Predicted class ids: argmax of several outputs, threshold of one."""
-    out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
-    out = out.reshape(len(out), -1)
+    out = np.asarray(model.predict_on_batch(x)).reshape(len(x), -1)
     if out.shape[1] > 1:
         return out.argmax(axis=1)
     probs = out[:, 0]
@@ -59,29 +58,38 @@ def predicted_ids(model, x, batch_size):
     return (probs > threshold).astype(np.int64)
 
 
-def fit_curve(model, x, y, *, steps, batch_size, validation=None, seed=0, epochs=8):
-    """Train `steps` steps as `epochs` epochs; returns the Keras history dict.
+def fit_curve(model, x, y, *, steps, batch_size, validation=None, seed=0, points=8):
+    """Train `steps` steps with `train_on_batch`; returns a history-like dict.
 
-    Small sets are tiled (reshuffled each pass) so that an epoch holds
-    `steps / epochs` batches: a short, fixed number of `fit` epochs keeps the
-    per-epoch overhead of Keras small whatever the size of the data.
+    `train_on_batch` on batches sliced by index (reshuffled every pass) skips the
+    data adapter, epochs and callbacks of `fit`, whose set-up costs more than a
+    short probe; every batch has the same shape, so the step is traced once.
+    `"loss"` holds the mean training loss over each of `points` equal chunks of
+    the steps, `"val_loss"` the loss on `validation` at the end of each chunk.
     """
     rng = np.random.default_rng(seed)
-    per_epoch = max(1, math.ceil(steps / epochs))
-    needed = per_epoch * batch_size
-    if len(x) < needed:
-        reps = math.ceil(needed / len(x))
-        order = np.concatenate([rng.permutation(len(x)) for _ in range(reps)])[:needed]
-        x, y = x[order], y[order]
-    epochs = max(1, min(epochs, math.ceil(steps * batch_size / len(x))))
-    kwargs = {}
-    if validation is not None:
-        kwargs = {"validation_data": validation}
     keras.utils.set_random_seed(seed)
-    history = model.fit(
-        x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True, **kwargs
-    )
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    batch_size = min(batch_size, len(x))
+    order = np.empty(0, dtype=np.int64)
+    losses, curve, val_curve = [], [], []
+    chunk = max(1, math.ceil(steps / points))
+    for step in range(steps):
+        if len(order) < batch_size:
+            order = np.concatenate([order, rng.permutation(len(x))])
+        batch, order = order[:batch_size], order[batch_size:]
+        out = model.train_on_batch(x[batch], y[batch])
+        losses.append(float(out[0] if isinstance(out, list | tuple) else out))
+        if (step + 1) % chunk == 0 or step + 1 == steps:
+            curve.append(float(np.mean(losses[-chunk:])))
+            if validation is not None:
+                out = model.test_on_batch(*validation)
+                val_curve.append(
+                    float(out[0] if isinstance(out, list | tuple) else out)
+                )
+    history = {"loss": curve, "step_loss": losses}
+    if validation is not None:
+        history["val_loss"] = val_curve
+    return history
 
 
 def accuracy_stats(model, x, ids, batch_size):

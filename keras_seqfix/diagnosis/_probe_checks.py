@@ -38,6 +38,16 @@ def _fits(m, prefix, expected):
     return end <= 0.6 * start or end <= 0.05 * expected
 
 
+def _batch_ratio(m):
+    """The best end/start loss ratio of the one-batch overfits (1.0 if unknown)."""
+    ratios = []
+    for prefix in ("batch", "batch_best_lr"):
+        start, end = _get(m, f"{prefix}_start"), _get(m, f"{prefix}_end")
+        if math.isfinite(start) and math.isfinite(end) and start > 0:
+            ratios.append(end / start)
+    return min(ratios, default=1.0)
+
+
 def probe_summary(ctx):
     """Derived facts: can it overfit a batch (at your LR, at the best LR), did it
     learn a signal, did it diverge at your LR, how far did the loss fall."""
@@ -53,6 +63,11 @@ def probe_summary(ctx):
     real, shuffled = _get(m, "val_acc_real"), _get(m, "val_acc_shuffled")
     baseline = max(chance, shuffled) if math.isfinite(shuffled) else chance
     learned = math.isfinite(real) and real >= baseline + margin
+    # Balanced accuracy too: on imbalanced data accuracy hides what was learned.
+    b_real, b_shuffled = _get(m, "val_bacc_real"), _get(m, "val_bacc_shuffled")
+    b_chance = 1.0 / max(ctx.num_classes, 2)
+    b_base = max(b_chance, b_shuffled) if math.isfinite(b_shuffled) else b_chance
+    learned = learned or (math.isfinite(b_real) and b_real >= b_base + margin)
     start, end = _get(m, "batch_start"), _get(m, "batch_end")
     diverged = bool(m.get("batch_nan")) or (
         math.isfinite(start) and math.isfinite(end) and end > 1.5 * max(start, expected)
@@ -109,7 +124,11 @@ def check_learning_rate(ctx, fit_user, fit_best, diverged):
         title += " (the loss diverged in the probe)" if diverged else ""
         findings.append(make_finding("lr_too_high", high, title, evidence, fix))
         return findings
-    test_says_low = math.isfinite(drop) and drop < 0.15 and at_min >= 30 * lr
+    lr_start, lr_min = _get(m, "lr_test_start_loss"), _get(m, "lr_test_min_loss")
+    # The range test must show the loss can fall at all (by 10%), or its minimum
+    # is noise and says nothing about the learning rate.
+    informative = math.isfinite(lr_min) and lr_min <= 0.9 * lr_start
+    test_says_low = informative and drop < 0.15 and at_min >= 30 * lr
     low = 0.0
     if test_says_low and not fit_user and fit_best:
         low = 0.85
@@ -216,13 +235,15 @@ def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
         memorised = math.isfinite(progress) and progress >= 0.3
         if memorised:
             score = 0.85
-        elif _get(m, "probe_samples", 0) >= 500:
+        elif _get(m, "min_samples_per_class", 0) >= 20:
             score = 0.55
         else:  # small data, little progress: inconclusive
             ctx.notes.append("no_signal inconclusive: the probe barely trained")
             return findings
         if few:
             score -= 0.25
+        if _get(m, "imbalance_ratio", 1.0) >= 3 and not ctx.weighted:
+            score *= 0.6  # predicting the majority class is the imbalance's doing
         title = (
             f"No signal: held-out accuracy {m['val_acc_real']:.2f} with real labels vs "
             f"{_get(m, 'val_acc_shuffled'):.2f} with shuffled labels "
@@ -233,7 +254,7 @@ def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
             "# check the label column and the features; inspect x[y == c] per class"
         )
         findings.append(make_finding("no_signal", score, title, evidence, fix))
-    elif not can_fit and not explained:
+    elif not can_fit and not explained and (not learned or _batch_ratio(m) > 0.85):
         title = (
             f"Underfitting: cannot overfit one batch of 16 (loss "
             f"{_get(m, 'batch_start'):.3g} -> {_get(m, 'batch_end'):.3g})"
@@ -246,34 +267,55 @@ def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
     return findings
 
 
+def _mode_gap_score(train, infer, expected, *, strict):
+    """Score of a training/inference-mode loss gap; `strict` for the probe copy,
+    which was trained only briefly (moving statistics not yet settled)."""
+    if train is None or infer is None or not math.isfinite(train):
+        return 0.0, "inference"
+    gap_up = infer - train if math.isfinite(infer) else math.inf  # inference worse
+    if strict:
+        if gap_up >= 0.5 * expected and infer >= 5 * train:
+            return 0.65, "inference"
+        return 0.0, "inference"
+    if gap_up >= 0.3 * expected and infer >= 3 * train:
+        return 0.85, "inference"
+    if gap_up >= 0.2 * expected and infer >= 1.8 * train:
+        return 0.55, "inference"
+    gap_down = train - infer  # training mode worse: heavy dropout
+    if gap_down >= 0.5 * expected and train >= 2.5 * infer:
+        return 0.75, "training"
+    if gap_down >= 0.3 * expected and train >= 2 * infer:
+        return 0.45, "training"
+    return 0.0, "training"
+
+
 def check_train_inference(ctx):
-    """Loss of the same samples in training vs inference mode."""
+    """Loss of the same samples in training vs inference mode, on the user's
+    trained model (if it was trained) and on the probe copy after its training."""
     m = ctx.measurements
-    train = m.get("user_loss_training_mode", m.get("loss_training_mode"))
-    infer = m.get("user_loss_inference_mode", m.get("loss_inference_mode"))
-    if train is None or infer is None:
-        return []
     expected = _get(m, "expected_loss_at_init", math.log(2))
+    candidates = []
+    for prefix, where, strict in (
+        ("user_", "your model", False),
+        ("", "probe copy", True),
+    ):
+        train = m.get(f"{prefix}loss_training_mode")
+        infer = m.get(f"{prefix}loss_inference_mode")
+        score, worse = _mode_gap_score(train, infer, expected, strict=strict)
+        if score:
+            candidates.append((score, worse, where, train, infer))
+    if not candidates:
+        return []
+    score, worse, where, train, infer = max(candidates)
+    m["mode_discrepancy"] = True
     evidence = {
         "loss_training_mode": round(train, 5),
         "loss_inference_mode": round(infer, 5),
-        "measured_on": "your model" if "user_loss_training_mode" in m else "probe copy",
+        "measured_on": where,
     }
-    gap_up = infer - train if math.isfinite(infer) else math.inf  # inference worse
-    if math.isfinite(train) and gap_up >= 0.3 * expected and infer >= 3 * train:
-        score = 0.85
-    elif gap_up >= 0.2 * expected and infer >= 1.8 * train:
-        score = 0.55
-    elif train >= 4 * infer and train - infer >= 0.5 * expected:
-        score = 0.45
-    else:
-        score = 0.0
-    if not score:
-        return []
-    worse = "inference" if gap_up > 0 else "training"
     title = (
         f"Train/inference discrepancy: loss {train:.3g} in training mode vs "
-        f"{infer:.3g} in inference mode"
+        f"{infer:.3g} in inference mode ({where})"
     )
     if worse == "inference":
         fix = (
@@ -281,7 +323,10 @@ def check_train_inference(ctx):
             "# or BatchNormalization(momentum=0.9) with batches of >= 32"
         )
     else:
-        fix = "dropout=0.2  # e.g. ksf.build_lstm_classifier(..., dropout=0.2)"
+        fix = (
+            "keras.layers.Dropout(0.2)  # instead of a heavier rate\n"
+            "# or: ksf.build_lstm_classifier(..., dropout=0.2)"
+        )
     return [make_finding("train_inference_discrepancy", score, title, evidence, fix)]
 
 
@@ -291,9 +336,12 @@ def run_probe_checks(ctx, norms):
     lr_findings = check_learning_rate(ctx, fit_user, fit_best, diverged)
     grad_findings = check_gradients(ctx, norms, can_fit, progress)
     explained = any(f.score >= 0.4 for f in lr_findings + grad_findings)
-    return (
-        lr_findings
-        + grad_findings
-        + check_signal_and_capacity(ctx, can_fit, learned, diverged, explained)
-        + check_train_inference(ctx)
+    modes = check_train_inference(ctx)
+    # Held-out accuracy is measured in inference mode: with a large mode gap it
+    # says nothing about the signal in the data.
+    signal = (
+        []
+        if modes
+        else check_signal_and_capacity(ctx, can_fit, learned, diverged, explained)
     )
+    return lr_findings + grad_findings + signal + modes

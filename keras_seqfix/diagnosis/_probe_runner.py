@@ -15,6 +15,11 @@ def _finite_rows(x, y):
     return keep
 
 
+def _fits_batch(m):
+    start, end = m.get("batch_start", math.nan), m.get("batch_end", math.nan)
+    return bool(end <= 0.6 * start)
+
+
 def lr_curve_position(result, lr):
     """Where the user's learning rate `lr` sits on the LR range test curve."""
     lrs = np.asarray(result.lrs, dtype=float)
@@ -78,7 +83,8 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     model(xt[:2], training=False)  # build
     initial = snapshot_state(model)
     user_lr = ctx.info.learning_rate
-    bs, small = min(ctx.batch_size, len(xt)), min(16, len(xt))
+    bs = min(ctx.batch_size, len(xt))
+    small = bs  # the one-batch overfit uses the same batch shape: no retracing
     curves, norms, state = {}, {}, {"lr_result": None, "probe_lr": user_lr}
 
     def attempt(name, fn, lr=None):
@@ -110,7 +116,7 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
             batch_size=bs,
             start_lr=1e-6,
             end_lr=10.0,
-            num_steps=max(60, probe_steps // 2),
+            num_steps=max(40, probe_steps * 3 // 4),
             verbose=0,
         )
         state["lr_result"] = result
@@ -125,7 +131,7 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
 
     def overfit_batch(prefix):
         def run():
-            steps = max(60, probe_steps)
+            steps = probe_steps
             m[f"{prefix}_start"] = _probe.batch_loss(
                 model, xt[:small], yt[:small], training=False
             )
@@ -137,8 +143,8 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
                 batch_size=small,
                 seed=ctx.seed,
             )
-            losses = np.asarray(hist["loss"])
-            m[f"{prefix}_end"] = float(losses[-1])
+            losses = np.asarray(hist["step_loss"])
+            m[f"{prefix}_end"] = float(hist["loss"][-1])
             m[f"{prefix}_nan"] = not np.all(np.isfinite(losses))
             diffs = np.diff(losses)
             m[f"{prefix}_rises"] = float(np.mean(diffs > 0)) if len(diffs) else 0.0
@@ -155,12 +161,12 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
             validation=(xh, yh),
             seed=ctx.seed,
         )
-        curves.update(hist)
+        curves.update(loss=hist["loss"], val_loss=hist["val_loss"])
         m["train_loss_end"] = hist["loss"][-1]
         m["train_nan"] = not np.all(np.isfinite(hist["loss"]))
         m["val_loss_real"] = hist["val_loss"][-1] if hist.get("val_loss") else math.nan
         m["val_acc_real"], recalls = _probe.accuracy_stats(model, xh, idh, bs)
-        m["train_acc_real"], _ = _probe.accuracy_stats(model, xt[:256], idt[:256], bs)
+        m["val_bacc_real"] = float(np.mean(list(recalls.values())))
         counts = np.bincount(idt)
         minority = int(np.argmin(np.where(counts > 0, counts, counts.max() + 1)))
         if minority in recalls:
@@ -178,7 +184,8 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
             rng.permutation(len(yt))
         ]  # a new array: the user's y is untouched
         _probe.fit_curve(model, xt, shuffled, steps=probe_steps, batch_size=bs)
-        m["val_acc_shuffled"], _ = _probe.accuracy_stats(model, xh, idh, bs)
+        m["val_acc_shuffled"], recalls = _probe.accuracy_stats(model, xh, idh, bs)
+        m["val_bacc_shuffled"] = float(np.mean(list(recalls.values())))
 
     def learning_curve():
         half = rng.permutation(len(xt))[: max(2, len(xt) // 2)]
@@ -196,7 +203,7 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     probe_lr = state["probe_lr"]
     if user_lr is not None and probe_lr is not None:
         m["probe_lr"] = probe_lr
-        if probe_lr != user_lr:
+        if probe_lr != user_lr and not _fits_batch(m):
             attempt(
                 f"overfit one small batch at {probe_lr:.2g}",
                 overfit_batch("batch_best_lr"),
@@ -205,7 +212,7 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     attempt("short training on real labels", real_labels, lr=probe_lr)
     attempt("short training on shuffled labels", shuffled_labels, lr=probe_lr)
     counts = np.bincount(idt)
-    if counts[counts > 0].min() < 200 and len(xt) >= 8:
+    if counts[counts > 0].min() < 50 and len(xt) >= 8:
         attempt("learning curve (half the data)", learning_curve, lr=probe_lr)
     m["val_acc_majority"] = float(np.bincount(idh).max() / len(idh))
     return curves, norms, state["lr_result"]

@@ -48,7 +48,7 @@ def diagnose(
     seed=0,
     verbose=1,
     max_samples=2000,
-    probe_steps=120,
+    probe_steps=80,
     lr_test=True,
     class_weight=None,
     sample_weight=None,
@@ -86,7 +86,7 @@ def diagnose(
         verbose: `1` prints one line per step, `0` is silent. Defaults to `1`.
         max_samples: the probes use at most this many samples (the data checks use
             all). Defaults to `2000`.
-        probe_steps: training steps of each probe training. Defaults to `120`.
+        probe_steps: training steps of each probe training. Defaults to `80`.
         lr_test: run the learning-rate range test (`ksf.find_lr`). Defaults to
             `True`.
         class_weight: the `class_weight` you give `fit`, if any; the imbalance
@@ -210,6 +210,13 @@ def _context(model, x, y, validation_data, batch_size, seed):
         ctx.labels.ids = np.zeros(len(y), dtype=np.int64)
         ctx.notes.append("labels are not class ids or one-hot: class checks skipped")
     ctx.measurements["samples"] = len(x)
+    counts = np.bincount(ctx.labels.ids[ctx.labels.ids >= 0], minlength=1)
+    present = counts[counts > 0]
+    ctx.measurements["min_samples_per_class"] = (
+        int(present.min()) if len(present) else 0
+    )
+    if len(present) >= 2:
+        ctx.measurements["imbalance_ratio"] = float(present.max() / present.min())
     ctx.measurements["num_classes"] = ctx.num_classes
     expected = expected_init_loss(info, ctx.num_classes)
     if expected is not None:

@@ -1,0 +1,135 @@
+"""Probe-based causes: each fault injected on tiny synthetic data is found in the
+top 3 (top 1 where it is clearly the main cause); a healthy set-up stays healthy."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_seqfix.diagnosis import diagnose
+from tests.diagnosis._synthetic import make_data, tiny_model
+
+L = keras.layers
+
+
+def _probe(model, x, y, **kwargs):
+    kwargs.setdefault("probe_steps", 60)
+    return diagnose(model, x, y, verbose=0, **kwargs)
+
+
+def _sequential(layers, shape, classes, optimizer):
+    model = keras.Sequential([keras.Input(shape), *layers, L.Dense(classes, "softmax")])
+    model.compile(optimizer, "sparse_categorical_crossentropy")
+    return model
+
+
+def test_healthy_control_has_nothing_above_low():
+    x, y = make_data(n=160)
+    xv, yv = make_data(n=60, seed=1)
+    report = _probe(tiny_model(), x, y, validation_data=(xv, yv))
+    assert report.healthy, str(report)
+    assert report.measurements["learned_signal"]
+
+
+def test_no_signal_when_labels_are_shuffled():
+    x, y = make_data(n=240, classes=2)
+    y = np.random.default_rng(3).permutation(y)
+    report = _probe(tiny_model(classes=2), x, y)
+    assert report.codes[0] == "no_signal", str(report)
+
+
+def test_lr_too_high():
+    x, y = make_data(n=120)
+    report = _probe(tiny_model(learning_rate=20.0), x, y)
+    assert report.codes[0] == "lr_too_high", str(report)
+
+
+def test_lr_too_low():
+    x, y = make_data(n=120)
+    report = _probe(tiny_model(learning_rate=1e-6), x, y)
+    assert report.codes[0] == "lr_too_low", str(report)
+
+
+def test_vanishing_gradients_in_a_deep_sigmoid_stack():
+    x, y = make_data(n=120)
+    deep = [L.Flatten()] + [L.Dense(16, activation="sigmoid") for _ in range(12)]
+    model = _sequential(deep, (12, 2), 3, keras.optimizers.SGD(0.01))
+    report = _probe(model, x, y)
+    assert "vanishing_gradients" in report.codes[:3], str(report)
+
+
+def test_exploding_gradients_with_a_huge_initialisation():
+    x, y = make_data(n=120)
+    init = keras.initializers.RandomNormal(stddev=3.0)
+    deep = [L.Flatten()] + [
+        L.Dense(32, activation="relu", kernel_initializer=init) for _ in range(3)
+    ]
+    model = _sequential(deep, (12, 2), 3, keras.optimizers.SGD(0.01))
+    report = _probe(model, x, y)
+    assert "exploding_gradients" in report.codes[:3], str(report)
+
+
+def test_underfitting_when_the_model_cannot_see_the_signal():
+    # The classes differ in frequency, not in mean: a time average cannot fit them.
+    x, y = make_data(n=120)
+    model = _sequential([L.GlobalAveragePooling1D()], (12, 2), 3, "adam")
+    report = _probe(model, x, y)
+    assert "underfitting" in report.codes[:3], str(report)
+
+
+def test_train_inference_discrepancy_with_slow_batchnorm_statistics():
+    x, y = make_data(n=120)
+    model = _sequential(
+        [L.GRU(8), L.BatchNormalization(momentum=0.999)], (12, 2), 3, "adam"
+    )
+    report = _probe(model, x, y)
+    assert "train_inference_discrepancy" in report.codes[:3], str(report)
+
+
+def test_class_imbalance_with_probe_evidence():
+    x, y = make_data(n=400, classes=2, signal=0.3)
+    keep = np.concatenate([np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:15]])
+    report = _probe(tiny_model(classes=2), x[keep], y[keep])
+    assert report.codes[0] == "class_imbalance", str(report)
+    assert "probe_minority_recall" in report.findings[0].evidence
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_model_and_optimizer_state_restored_bit_for_bit(trained):
+    x, y = make_data(n=64)
+    model = _sequential(
+        [L.GRU(8), L.BatchNormalization(), L.Dropout(0.3)], (12, 2), 3, "adam"
+    )
+    if trained:
+        model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    model.optimizer.build(model.trainable_variables)
+    before = [np.array(v.numpy()) for v in model.variables]
+    opt_before = [np.array(v.numpy()) for v in model.optimizer.variables]
+    x_before, y_before = x.copy(), y.copy()
+    _probe(model, x, y, probe_steps=20)
+    for a, v in zip(before, model.variables, strict=True):
+        np.testing.assert_array_equal(a, v.numpy())
+    for a, v in zip(opt_before, model.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(a, v.numpy())
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(y, y_before)
+
+
+def test_subclassed_model_is_probed_in_place_and_restored():
+    class Classifier(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.gru = L.GRU(8)
+            self.out = L.Dense(3, activation="softmax")
+
+        def call(self, inputs):
+            return self.out(self.gru(inputs))
+
+    x, y = make_data(n=64)
+    model = Classifier()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model(x[:2])
+    before = [np.array(v.numpy()) for v in model.variables]
+    report = _probe(model, x, y, probe_steps=20)
+    assert report.measurements["probe_on_copy"] is False
+    for a, v in zip(before, model.variables, strict=True):
+        np.testing.assert_array_equal(a, v.numpy())
