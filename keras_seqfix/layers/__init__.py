@@ -1,10 +1,12 @@
 """Keras layers: sequence-consistent augmentation and mask-aware pooling."""
 
+from keras_seqfix.layers.attention_pooling import AttentionPooling
 from keras_seqfix.layers.sequence_augmentation import SequenceAugmentation
 from keras_seqfix.layers.temporal_augmentation import TemporalAugmentation
 from keras_seqfix.layers.time_series_augmentation import TimeSeriesAugmentation
 
 __all__ = [
+    "AttentionPooling",
     "SequenceAugmentation",
     "TemporalAugmentation",
     "TimeSeriesAugmentation",

@@ -1,1 +1,11 @@
 """Model builders: `build_lstm_classifier`, `build_cnn_lstm`, `unfreeze_backbone`."""
+
+from keras_seqfix.models.cnn_lstm import build_cnn_lstm
+from keras_seqfix.models.fine_tuning import unfreeze_backbone
+from keras_seqfix.models.lstm_classifier import build_lstm_classifier
+
+__all__ = [
+    "build_cnn_lstm",
+    "build_lstm_classifier",
+    "unfreeze_backbone",
+]

@@ -1,0 +1,99 @@
+"""`AttentionPooling`: a learned, mask-aware weighted average over time."""
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="keras_seqfix")
+class AttentionPooling(keras.layers.Layer):
+    """Pools `(batch, time, dim)` to `(batch, dim)` with learned attention weights.
+
+    Each step gets a score `v . tanh(W h_t + b)` (additive attention, Bahdanau et
+    al. 2015; Yang et al. 2016 for classification); a softmax over time turns the
+    scores into weights, and the output is the weighted sum of the steps. Masked
+    steps (padding) get zero weight, so padding never changes the output. Use it
+    instead of the last state of a `return_sequences=True` recurrent layer, where
+    the signal may sit anywhere in a long sequence.
+
+    Args:
+        units: size of the hidden scoring layer. `None` uses the input's last
+            dimension. Defaults to `None`.
+        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        3D tensor `(batch, time, dim)`, with an optional boolean mask
+        `(batch, time)`.
+
+    Output shape:
+        2D tensor `(batch, dim)`. The layer consumes the mask.
+
+    Raises:
+        ValueError: if `units` is not a positive integer or `None`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras
+    >>> from keras_seqfix.layers import AttentionPooling
+    >>> x = np.random.default_rng(0).normal(size=(2, 5, 4)).astype("float32")
+    >>> tuple(AttentionPooling()(x).shape)
+    (2, 4)
+    >>> mask = np.array([[True] * 5, [True] * 3 + [False] * 2])
+    >>> out = AttentionPooling(units=3)
+    >>> full = out(x[1:, :3])
+    >>> padded = out(x[1:], mask=mask[1:])
+    >>> bool(np.allclose(full, padded, atol=1e-6))
+    True
+    """
+
+    def __init__(self, units=None, **kwargs):
+        super().__init__(**kwargs)
+        if units is not None and (
+            isinstance(units, bool) or not isinstance(units, int) or units < 1
+        ):
+            raise ValueError(
+                "`units` should be a positive integer or None. "
+                f"Received: units={units!r}"
+            )
+        self.units = units
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(
+                "`AttentionPooling` expects a 3D input (batch, time, dim). "
+                f"Received: input_shape={input_shape}"
+            )
+        dim = input_shape[-1]
+        units = self.units or dim
+        self.kernel = self.add_weight(
+            name="kernel", shape=(dim, units), initializer="glorot_uniform"
+        )
+        self.bias = self.add_weight(name="bias", shape=(units,), initializer="zeros")
+        self.score_vector = self.add_weight(
+            name="score_vector", shape=(units, 1), initializer="glorot_uniform"
+        )
+
+    def call(self, inputs, mask=None):
+        hidden = ops.tanh(ops.matmul(inputs, self.kernel) + self.bias)
+        scores = ops.squeeze(ops.matmul(hidden, self.score_vector), axis=-1)
+        if mask is not None:
+            mask = ops.cast(mask, "bool")
+            # A large negative score gives masked steps exactly zero weight after
+            # the softmax; a fully masked row falls back to zeros below.
+            scores = ops.where(mask, scores, ops.cast(-1e9, scores.dtype))
+        weights = ops.softmax(scores, axis=-1)
+        if mask is not None:
+            weights = weights * ops.cast(mask, weights.dtype)
+        return ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"units": self.units})
+        return config

@@ -1,0 +1,273 @@
+"""`build_lstm_classifier`: recurrent classifiers for token and numeric sequences."""
+
+import keras
+import numpy as np
+
+from keras_seqfix.models import _common
+from keras_seqfix.models._layers import ApplyMask, PaddingMask
+
+#: LSTM-FCN's convolutional branch (Karim et al. 2017): (filters, kernel size).
+_FCN_BLOCKS = ((128, 8), (256, 5), (128, 3))
+#: Keras' default 0.99 needs ~500 updates to forget the initial moving statistics;
+#: a 50-series UCR set gives 3-4 updates an epoch, so inference would use stale
+#: statistics for most of training. 0.9 converges within a few epochs.
+_BN_MOMENTUM = 0.9
+
+
+def build_lstm_classifier(
+    num_classes,
+    *,
+    input_shape=None,
+    vocab_size=None,
+    embedding_dim=128,
+    embedding_matrix=None,
+    trainable_embedding=True,
+    units=128,
+    cell="lstm",
+    bidirectional=None,
+    pooling="last",
+    conv_branch=None,
+    normalization="auto",
+    adapt_data=None,
+    dropout=0.3,
+    recurrent_dropout=0.0,
+    l1=0.0,
+    l2=0.0,
+    labels="sparse",
+    learning_rate=1e-3,
+    compile=True,
+    name="lstm_classifier",
+):
+    """Build a recurrent sequence classifier that learns on real data.
+
+    Two routes. **Token route** (`vocab_size` given): integer ids of shape
+    `(batch, length)`, `0` is padding and is masked by the `Embedding`. **Numeric
+    route** (`input_shape=(timesteps, features)` given): float series; all-zero
+    steps at the start or end of a series are padding and are masked everywhere.
+
+    On numeric series the default is LSTM-FCN (Karim et al. 2017): beside the
+    recurrent branch, a convolutional branch (`Conv1D` 128/256/128 with kernels
+    8/5/3, BatchNormalization, ReLU, masked global average pooling) whose features
+    are concatenated with the recurrent ones. Inputs are normalised per feature,
+    with statistics from `adapt_data` when given, else by a BatchNormalization
+    that learns them during training. BatchNormalization uses momentum 0.9 so that
+    inference matches training on small sets.
+
+    Args:
+        num_classes: number of classes (>= 2); the output is a softmax over them.
+        input_shape: `(timesteps, features)` for the numeric route; `timesteps`
+            may be `None` for variable length. Give this or `vocab_size`.
+        vocab_size: vocabulary size for the token route (ids `0..vocab_size-1`,
+            `0` = padding). Give this or `input_shape`.
+        embedding_dim: size of the token embedding. Defaults to `128`.
+        embedding_matrix: optional pretrained vectors (GloVe, word2vec), an array
+            `(vocab_size, embedding_dim)` loaded into the Embedding.
+        trainable_embedding: whether the embedding is trained. Defaults to `True`.
+        units: units of the recurrent layer, or a list for a stack (e.g.
+            `[128, 64]`). Defaults to `128`.
+        cell: `"lstm"` or `"gru"`. Defaults to `"lstm"`.
+        bidirectional: wrap each recurrent layer in `Bidirectional`. `None`
+            means `True` on the token route and `False` on the numeric route,
+            where the convolutional branch already reads the series both ways
+            and LSTM-FCN's unidirectional LSTM trains ~2x faster at equal accuracy
+            in our runs. Defaults to `None`.
+        pooling: `"last"` (last state) or `"attention"` (`AttentionPooling` over
+            all steps). Defaults to `"last"`.
+        conv_branch: add the LSTM-FCN convolutional branch. `None` means `True` on
+            the numeric route and `False` on the token route. Defaults to `None`.
+        normalization: numeric route input normalisation: `"auto"` (`"adapt"`
+            when `adapt_data` is given, else `"batch"`), `"adapt"`, `"batch"` or
+            `None`. Defaults to `"auto"`.
+        adapt_data: training inputs `(n, timesteps, features)`; their per-feature
+            mean and variance over non-padded steps fix a `Normalization` layer.
+        dropout: dropout rate between recurrent layers and before the output.
+            Defaults to `0.3`.
+        recurrent_dropout: dropout on the recurrent state. Defaults to `0.0`.
+        l1: L1 penalty on the kernels. Defaults to `0.0`.
+        l2: L2 penalty on the kernels. Defaults to `0.0`.
+        labels: `"sparse"` (integer ids) or `"one_hot"`; selects the loss and
+            accuracy metric, and `fit` checks the labels against it. Defaults to
+            `"sparse"`.
+        learning_rate: Adam learning rate. Defaults to `1e-3`.
+        compile: compile the model. Defaults to `True`.
+        name: model name. Defaults to `"lstm_classifier"`.
+
+    Returns:
+        A functional `keras.Model` (softmax output), compiled if `compile`.
+
+    Raises:
+        ValueError: for a bad value, e.g. `num_classes < 2`, neither or both of
+            `vocab_size` and `input_shape`, an `input_shape` that is not
+            `(timesteps, features)`, an `embedding_matrix` whose shape is not
+            `(vocab_size, embedding_dim)`, or `labels` not `"sparse"`/`"one_hot"`.
+        TypeError: for an argument of the wrong type.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras_seqfix as ksf
+    >>> model = ksf.models.build_lstm_classifier(3, vocab_size=50, units=8)
+    >>> model.predict(np.array([[4, 7, 9, 0, 0]]), verbose=0).shape
+    (1, 3)
+    >>> model.loss.name
+    'sparse_categorical_crossentropy'
+    """
+    units = _common.check_common(num_classes, labels, cell, pooling, units)
+    dropout = _common.check_rate("dropout", dropout)
+    recurrent_dropout = _common.check_rate("recurrent_dropout", recurrent_dropout)
+    reg = _common.regularizer(l1, l2)
+    if (vocab_size is None) == (input_shape is None):
+        raise ValueError(
+            "Give exactly one of `vocab_size` (token ids) and `input_shape` "
+            "(numeric series, `(timesteps, features)`). Received: "
+            f"vocab_size={vocab_size!r}, input_shape={input_shape!r}"
+        )
+    stack = dict(
+        units=units,
+        cell=cell,
+        bidirectional=(
+            vocab_size is not None if bidirectional is None else bool(bidirectional)
+        ),
+        pooling=pooling,
+        dropout=dropout,
+        recurrent_dropout=recurrent_dropout,
+        kernel_regularizer=reg,
+    )
+    if vocab_size is not None:
+        inputs, features = _token_branch(
+            vocab_size, embedding_dim, embedding_matrix, trainable_embedding, stack
+        )
+        if conv_branch:
+            raise ValueError(
+                "`conv_branch=True` is for numeric series (`input_shape`); the "
+                "token route has no convolutional branch. Received: "
+                f"conv_branch={conv_branch!r} with vocab_size={vocab_size!r}"
+            )
+    else:
+        inputs, features = _numeric_branches(
+            input_shape,
+            conv_branch=True if conv_branch is None else bool(conv_branch),
+            normalization=normalization,
+            adapt_data=adapt_data,
+            stack=stack,
+            kernel_regularizer=reg,
+        )
+    outputs = _common.classifier_head(
+        features, num_classes, dropout=dropout, kernel_regularizer=reg
+    )
+    return _common.finish(
+        inputs,
+        outputs,
+        name=name,
+        labels=labels,
+        learning_rate=learning_rate,
+        compile=compile,
+    )
+
+
+def _token_branch(vocab_size, embedding_dim, embedding_matrix, trainable, stack):
+    vocab_size = _common.check_int("vocab_size", vocab_size, minimum=2)
+    embedding_dim = _common.check_int("embedding_dim", embedding_dim, minimum=1)
+    if embedding_matrix is not None:
+        embedding_matrix = np.asarray(embedding_matrix, dtype="float32")
+        if embedding_matrix.shape != (vocab_size, embedding_dim):
+            raise ValueError(
+                "`embedding_matrix` should have shape (vocab_size, embedding_dim) = "
+                f"({vocab_size}, {embedding_dim}). Received: shape "
+                f"{embedding_matrix.shape}. Pass the matching vocab_size and "
+                "embedding_dim (row 0 is the padding id)."
+            )
+    inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    embedding = keras.layers.Embedding(
+        vocab_size,
+        embedding_dim,
+        mask_zero=True,
+        trainable=bool(trainable),
+        name="embedding",
+    )
+    x = embedding(inputs)
+    if embedding_matrix is not None:
+        # Assigned after building, not as an initializer: a Constant initializer
+        # would copy the whole matrix into the model's JSON config.
+        embedding.embeddings.assign(embedding_matrix)
+    return inputs, _common.recurrent_stack(x, **stack)
+
+
+def _numeric_branches(
+    input_shape, *, conv_branch, normalization, adapt_data, stack, kernel_regularizer
+):
+    if not isinstance(input_shape, tuple | list) or len(input_shape) != 2:
+        raise ValueError(
+            "`input_shape` should be (timesteps, features) for a numeric series, "
+            "timesteps may be None. For image sequences use build_cnn_lstm. "
+            f"Received: input_shape={input_shape!r}"
+        )
+    timesteps, features = input_shape
+    if timesteps is not None:
+        _common.check_int("input_shape[0] (timesteps)", timesteps, minimum=1)
+    _common.check_int("input_shape[1] (features)", features, minimum=1)
+    inputs = keras.Input(shape=(timesteps, features), name="series")
+    mask = PaddingMask(name="padding_mask")(inputs)
+    x = _normalize(inputs, mask, normalization, adapt_data, features)
+    x = ApplyMask(name="zero_padding")([x, mask])
+    branches = [_common.recurrent_stack(x, mask=mask, **stack)]
+    if conv_branch:
+        h = x
+        for i, (filters, kernel) in enumerate(_FCN_BLOCKS):
+            h = keras.layers.Conv1D(
+                filters,
+                kernel,
+                padding="same",
+                kernel_initializer="he_uniform",
+                kernel_regularizer=kernel_regularizer,
+                name=f"conv_{i}",
+            )(h)
+            h = keras.layers.BatchNormalization(momentum=_BN_MOMENTUM, name=f"bn_{i}")(
+                h, mask=mask
+            )
+            h = keras.layers.Activation("relu", name=f"relu_{i}")(h)
+            # Conv1D ignores masks: zero the padding so it never leaks into the
+            # next convolution, and average over real steps only.
+            h = ApplyMask(name=f"zero_padding_{i}")([h, mask])
+        branches.append(
+            keras.layers.GlobalAveragePooling1D(name="conv_pooling")(h, mask=mask)
+        )
+    if len(branches) == 1:
+        return inputs, branches[0]
+    return inputs, keras.layers.Concatenate(name="concat_branches")(branches)
+
+
+def _normalize(inputs, mask, normalization, adapt_data, features):
+    if normalization == "auto":
+        normalization = "batch" if adapt_data is None else "adapt"
+    if normalization not in ("adapt", "batch", None):
+        raise ValueError(
+            "`normalization` should be 'auto', 'adapt', 'batch' or None. "
+            f"Received: normalization={normalization!r}"
+        )
+    if normalization is None:
+        return inputs
+    if normalization == "batch":
+        return keras.layers.BatchNormalization(
+            momentum=_BN_MOMENTUM, name="input_normalization"
+        )(inputs, mask=mask)
+    if adapt_data is None:
+        raise ValueError(
+            "`normalization='adapt'` needs `adapt_data`, the training inputs. "
+            "Received: adapt_data=None"
+        )
+    data = np.asarray(adapt_data, dtype="float64")
+    if data.ndim != 3 or data.shape[-1] != features:
+        raise ValueError(
+            f"`adapt_data` should be an array (n, timesteps, {features}). "
+            f"Received: shape {data.shape}"
+        )
+    valid = keras.ops.convert_to_numpy(PaddingMask()(data.astype("float32")))
+    steps = data[valid]
+    mean, variance = steps.mean(axis=0), steps.var(axis=0)
+    return keras.layers.Normalization(
+        axis=-1,
+        mean=mean.tolist(),
+        variance=variance.tolist(),
+        name="input_normalization",
+    )(inputs)
