@@ -32,9 +32,15 @@ from keras_seqfix.imbalance import (
     sample_weights,
 )
 from keras_seqfix.layers import (
+    AttentionPooling,
     SequenceAugmentation,
     TemporalAugmentation,
     TimeSeriesAugmentation,
+)
+from keras_seqfix.models import (
+    build_cnn_lstm,
+    build_lstm_classifier,
+    unfreeze_backbone,
 )
 from keras_seqfix.callbacks import (
     GradientNormMonitor,
