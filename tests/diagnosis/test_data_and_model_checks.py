@@ -192,3 +192,39 @@ def test_tf_data_is_refused_with_a_fix():
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
     with pytest.raises(TypeError, match="NumPy array"):
         _run(tiny_model(), dataset, y)
+
+
+def test_overfitting_from_history():
+    x, y = make_data()
+    history = {
+        "loss": [1.0, 0.6, 0.4, 0.25, 0.15, 0.08, 0.04, 0.02],
+        "val_loss": [1.0, 0.7, 0.6, 0.65, 0.8, 0.95, 1.1, 1.3],
+    }
+    report = _run(tiny_model(), x, y, history=history)
+    assert report.codes[0] == "overfitting"
+    finding = report.findings[0]
+    assert finding.evidence["best_epoch"] == 3 and finding.severity == "high"
+    assert "early_stopping" in finding.fix
+    assert report.history == history
+
+
+def test_underfitting_from_history():
+    x, y = make_data()
+    history = {"loss": [1.10, 1.09, 1.08, 1.08, 1.07], "val_loss": [1.1] * 5}
+    report = _run(tiny_model(), x, y, history=history)
+    assert report.codes[0] == "underfitting"
+
+
+def test_healthy_history_is_healthy():
+    x, y = make_data()
+    history = {
+        "loss": [1.0, 0.5, 0.3, 0.2, 0.15],
+        "val_loss": [1.0, 0.6, 0.4, 0.3, 0.3],
+    }
+    assert _run(tiny_model(), x, y, history=history).healthy
+
+
+def test_history_of_wrong_type():
+    x, y = make_data()
+    with pytest.raises(TypeError, match="`history` should be"):
+        _run(tiny_model(), x, y, history=[1.0, 0.5])

@@ -12,7 +12,7 @@ L = keras.layers
 
 
 def _probe(model, x, y, **kwargs):
-    kwargs.setdefault("probe_steps", 60)
+    kwargs.setdefault("probe_steps", 48)
     return diagnose(model, x, y, verbose=0, **kwargs)
 
 
@@ -105,7 +105,7 @@ def test_model_and_optimizer_state_restored_bit_for_bit(trained):
     before = [np.array(v.numpy()) for v in model.variables]
     opt_before = [np.array(v.numpy()) for v in model.optimizer.variables]
     x_before, y_before = x.copy(), y.copy()
-    _probe(model, x, y, probe_steps=20)
+    _probe(model, x, y, probe_steps=8)
     for a, v in zip(before, model.variables, strict=True):
         np.testing.assert_array_equal(a, v.numpy())
     for a, v in zip(opt_before, model.optimizer.variables, strict=True):
@@ -129,7 +129,7 @@ def test_subclassed_model_is_probed_in_place_and_restored():
     model.compile("adam", "sparse_categorical_crossentropy")
     model(x[:2])
     before = [np.array(v.numpy()) for v in model.variables]
-    report = _probe(model, x, y, probe_steps=20)
+    report = _probe(model, x, y, probe_steps=8)
     assert report.measurements["probe_on_copy"] is False
     for a, v in zip(before, model.variables, strict=True):
         np.testing.assert_array_equal(a, v.numpy())
