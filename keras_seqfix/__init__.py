@@ -10,6 +10,13 @@ Every public name is importable from its subpackage and from the top level::
 __version__ = "0.1.0.dev0"
 
 from keras_seqfix import callbacks, datasets, diagnosis, imbalance, layers, models
+from keras_seqfix.callbacks import (
+    GradientNormMonitor,
+    LRFinderResult,
+    LRRangeFinder,
+    early_stopping,
+    find_lr,
+)
 from keras_seqfix.datasets import (
     UCR_DATASETS,
     load_moving_digits,
@@ -41,11 +48,4 @@ from keras_seqfix.models import (
     build_cnn_lstm,
     build_lstm_classifier,
     unfreeze_backbone,
-)
-from keras_seqfix.callbacks import (
-    GradientNormMonitor,
-    LRFinderResult,
-    LRRangeFinder,
-    early_stopping,
-    find_lr,
 )
