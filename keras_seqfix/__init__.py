@@ -9,6 +9,7 @@ Every public name is importable from its subpackage and from the top level::
 
 __version__ = "0.1.0.dev0"
 
+# Every subpackage, then each one's public names re-exported at top level.
 from keras_seqfix import callbacks, datasets, diagnosis, imbalance, layers, models
 from keras_seqfix.callbacks import (
     GradientNormMonitor,
@@ -23,8 +24,6 @@ from keras_seqfix.datasets import (
     load_sms_spam,
     load_ucr,
 )
-
-# Each area re-exports its public names here, one import block per subpackage.
 from keras_seqfix.diagnosis import (
     CAUSE_CODES,
     DiagnosisReport,
