@@ -103,9 +103,9 @@ class CheckedModel(keras.Model):
                 argument="validation_data",
             )
 
-    def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
-        self._check(y, validation_data)
-        return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
+    def fit(self, x=None, y=None, *args, **kwargs):
+        self._check(y, kwargs.get("validation_data"))
+        return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         self._check(y)
