@@ -22,8 +22,8 @@ class BalancedBatches(keras.utils.PyDataset):
     """Class-balanced batches drawn by index, fresh every epoch.
 
     Give it to `model.fit` in place of `x, y`. Each epoch draws a new balanced set
-    of sample indices and every batch holds each class in its share (within one
-    sample). Samples are gathered per batch with `x[indices]`, so `x` is never
+    of sample indices, spread evenly so that (with `"oversample"` and
+    `"undersample"`) every batch holds each class within one sample of its share. Samples are gathered per batch with `x[indices]`, so `x` is never
     copied: it may be a `np.memmap`, or a list of file paths with a `loader` that
     reads one sample, for data that does not fit in memory.
 
