@@ -63,6 +63,7 @@ def run_case(name, seed):
         "cpu_seconds": round(cpu_seconds, 1),
         "build_seconds": round(build_s, 1),
         "notes": report.notes,
+        "measurements": report.to_dict()["measurements"],
     }
     if expected is None:
         result["ok"] = report.healthy

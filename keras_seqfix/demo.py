@@ -17,7 +17,7 @@ PUBLISHED_FCN = {"ArrowHead": 0.84, "GunPoint": 1.00}
 
 # What the demo does about each cause `diagnose` can report (the fixed recipe).
 _ACTIONS = {
-    "underfitting": "ksf.build_lstm_classifier defaults (LSTM-FCN: BiLSTM + conv branch)",
+    "underfitting": "ksf.build_lstm_classifier defaults (LSTM-FCN: LSTM + conv branch)",
     "no_signal": "ksf.build_lstm_classifier defaults (the conv branch sees local shape)",
     "vanishing_gradients": "ksf.build_lstm_classifier defaults (BatchNorm, conv branch)",
     "exploding_gradients": "ksf.build_lstm_classifier defaults (BatchNorm, conv branch)",
@@ -25,12 +25,16 @@ _ACTIONS = {
     "lr_too_high": "learning rate from ksf.find_lr",
     "unscaled_inputs": "per-feature Normalization (adapt_data=x_train)",
     "overfitting": "ksf.early_stopping (restores the best weights), dropout 0.3",
-    "insufficient_data": "dropout 0.3 and early stopping (more data is the real fix)",
+    "insufficient_data": 'ksf.early_stopping("patient"), dropout 0.3 (more data is '
+    "the real fix)",
 }
+_LR_CODES = ("lr_too_low", "lr_too_high")
 _RECIPE = (
     "build_lstm_classifier(K, input_shape, adapt_data=x_train)",
-    "find_lr(model, x_train, y_train) -> learning rate",
-    "fit with early_stopping and ReduceLROnPlateau",
+    "find_lr(model, x_train, y_train): its suggestion replaces the default 1e-3 "
+    "when diagnose flags the learning rate",
+    'the fit recipe of docs/models.md: early_stopping("patient", monitor="loss"), '
+    "ReduceLROnPlateau",
 )
 
 
@@ -89,7 +93,7 @@ def _train_plain(data, epochs, log):
     }
 
 
-def _train_fixed(data, epochs, quick, seed, log):
+def _train_fixed(data, epochs, quick, seed, log, problems):
     import keras
 
     import keras_seqfix as ksf
@@ -111,15 +115,16 @@ def _train_fixed(data, epochs, quick, seed, log):
             num_steps=10 if quick else 100,
             verbose=0,
         )
-        if math.isfinite(lr_result.suggestion) and lr_result.suggestion > 0:
-            lr = float(min(max(lr_result.suggestion, 1e-4), 1e-2))
-        log(f"find_lr suggests {lr_result.suggestion:.2g}; training at {lr:.2g}")
+        suggestion = float(lr_result.suggestion)
+        if any(c in problems for c in _LR_CODES) and math.isfinite(suggestion):
+            lr = float(min(max(suggestion, 1e-5), 1e-1))
+        log(f"find_lr suggests {suggestion:.2g}; training at {lr:.2g}")
         model.optimizer.learning_rate = lr
     # The fit recipe of docs/models.md for small sets: watch the training loss (a
     # 36-series set has no samples to spare for validation).
     callbacks = [
-        keras.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=15, min_lr=1e-5),
-        ksf.callbacks.early_stopping(monitor="loss", patience=30),
+        keras.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=10, min_lr=1e-5),
+        ksf.callbacks.early_stopping("patient", monitor="loss"),
         _epoch_printer(log, "keras_seqfix", epochs, max(1, epochs // 5)),
     ]
     history = model.fit(
@@ -153,7 +158,7 @@ def _table(name, before, after, log_k):
     if after is not None:
         rows.append(
             (
-                f"keras_seqfix (builder, find_lr {after['lr']:.1e}, early stopping)",
+                f"keras_seqfix (builder, lr {after['lr']:.0e}, early stopping)",
                 str(after["epochs"]),
                 f"{after['test_loss']:.3f}",
                 f"{after['test_acc']:.3f}",
@@ -270,7 +275,7 @@ def run_demo(
             log(f"    {code}: {_ACTIONS.get(code, 'not addressed by the demo')}")
         for step in _RECIPE:
             log(f"    recipe: {step}")
-        after = _train_fixed(data, 2 if quick else 80, quick, seed, log)
+        after = _train_fixed(data, 2 if quick else 100, quick, seed, log, problems)
         log(f"    test loss {after['test_loss']:.3f}, accuracy {after['test_acc']:.3f}")
     else:
         log(
