@@ -91,7 +91,7 @@ def on_some_segment(s, x_class, k):
     return False
 
 
-@SETTINGS
+@settings(max_examples=6, deadline=None)
 @given(data=datasets(min_minority=4))
 def test_smote_samples_lie_between_same_class_neighbours(data):
     x, y = data
