@@ -228,8 +228,8 @@ def check_insufficient_data(ctx):
         0.8 if smallest < 5 else 0.45 if smallest < 10 else 0.15 if smallest < 30 else 0
     )
     if gain is not None and smallest < 200:
-        if gain >= 0.15:
-            score = max(score, 0.6) + 0.1
+        if gain >= 0.15:  # a steep learning curve: more data would still help
+            score = max(score, 0.6) + 0.1 if smallest < 30 else max(score, 0.3)
         elif gain < 0.05:
             score -= 0.15
     if score < 0.15:

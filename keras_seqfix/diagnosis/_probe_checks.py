@@ -14,7 +14,8 @@ Decision rules (Karpathy's recipe, UMLAUT and AUTOTRAINER heuristics):
 
 import math
 
-from keras_seqfix.diagnosis.finding import make_finding
+from keras_seqfix.diagnosis._inputs import all_layers
+from keras_seqfix.diagnosis.finding import make_finding, severity_of
 
 _FIND_LR_FIX = (
     "result = ksf.find_lr(model, x_train, y_train)\n"
@@ -127,15 +128,15 @@ def check_learning_rate(ctx, fit_user, fit_best, diverged):
     lr_start, lr_min = _get(m, "lr_test_start_loss"), _get(m, "lr_test_min_loss")
     # The range test must show the loss can fall at all (by 10%), or its minimum
     # is noise and says nothing about the learning rate.
-    informative = math.isfinite(lr_min) and lr_min <= 0.9 * lr_start
+    informative = math.isfinite(lr_min) and lr_min <= 0.95 * lr_start
     test_says_low = informative and drop < 0.15 and at_min >= 30 * lr
     low = 0.0
-    if test_says_low and not fit_user and fit_best:
+    if not fit_user and fit_best and probe_lr >= 30 * lr:
+        low = 0.85  # one batch: no progress at your rate, fitted at the higher one
+    elif test_says_low and not fit_user and fit_best:
         low = 0.85
-    elif test_says_low and not fit_user:
-        low = 0.6
-    elif test_says_low and at_min >= 300 * lr:
-        low = 0.3
+    elif test_says_low and (not fit_user or at_min >= 300 * lr):
+        low = 0.3  # fits at no rate (the LR is not the cause), or fits anyway
     if low:
         title = f"Learning rate {lr:.2g} is too low (the loss falls fastest near {at_min:.2g})"
         findings.append(make_finding("lr_too_low", low, title, evidence, fix))
@@ -153,6 +154,9 @@ def check_gradients(ctx, norms, fit_ok, progress):
     finite = [v for v in values if math.isfinite(v)]
     trained_ok = fit_ok and (not math.isfinite(progress) or progress >= 0.2)
     evidence = {"grad_norm_global": total, "layers": len(values)}
+    for key in ("loss_at_init", "expected_loss_at_init"):
+        if key in m:
+            evidence[key] = m[key]
     if finite:
         largest, smallest = max(finite), min(finite)
         ratio = smallest / largest if largest > 0 else 0.0
@@ -174,7 +178,9 @@ def check_gradients(ctx, norms, fit_ok, progress):
         explode = 0.85
     elif total >= 50:
         explode = 0.55
-    if explode and trained_ok:
+    init, expected = _get(m, "loss_at_init"), _get(m, "expected_loss_at_init", 1.0)
+    init_off = math.isfinite(init) and init > 5 * expected + 1  # Karpathy: vs log K
+    if explode and trained_ok and not init_off:
         explode = min(explode, 0.3)
     if explode:
         title = f"Exploding gradients: global norm {total:.3g} at initialisation"
@@ -187,10 +193,12 @@ def check_gradients(ctx, norms, fit_ok, progress):
         )
     if finite and len(finite) >= 2 and largest > 0:
         vanish = 0.0
-        if ratio < 1e-7 or smallest == 0.0:
+        if ratio < 1e-6 or smallest == 0.0:
             vanish = 0.85
+        elif ratio < 1e-5:
+            vanish = 0.75
         elif ratio < 1e-4:
-            vanish = 0.65
+            vanish = 0.6
         if vanish and trained_ok:
             vanish = min(vanish, 0.25)
         if vanish:
@@ -229,14 +237,20 @@ def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
     evidence = _round(m, keys)
     if "val_acc_real" not in m or diverged:
         return []
-    if not learned and can_fit:
+    prior = _get(m, "prior_entropy", _get(m, "expected_loss_at_init", math.log(2)))
+    train_end = _get(m, "train_loss_end")
+    # Stuck at the loss of predicting the class frequencies: nothing about the
+    # labels was learned from x, not even on the training samples.
+    stuck = math.isfinite(train_end) and train_end >= 0.97 * prior
+    m["stuck_at_prior"] = bool(stuck)
+    if not learned and (can_fit or (stuck and not explained)):
         few = _get(m, "min_samples_per_class", 1000) < 10
         progress = _get(m, "train_progress", 0.0)
-        memorised = math.isfinite(progress) and progress >= 0.3
+        memorised = can_fit and math.isfinite(progress) and progress >= 0.3
         if memorised:
             score = 0.85
         elif _get(m, "min_samples_per_class", 0) >= 20:
-            score = 0.55
+            score = 0.7 if stuck else 0.55
         else:  # small data, little progress: inconclusive
             ctx.notes.append("no_signal inconclusive: the probe barely trained")
             return findings
@@ -254,16 +268,19 @@ def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
             "# check the label column and the features; inspect x[y == c] per class"
         )
         findings.append(make_finding("no_signal", score, title, evidence, fix))
-    elif not can_fit and not explained and (not learned or _batch_ratio(m) > 0.85):
+        if can_fit:
+            return findings
+    if not can_fit and not explained and (not learned or _batch_ratio(m) > 0.85):
         title = (
-            f"Underfitting: cannot overfit one batch of 16 (loss "
+            f"Underfitting: cannot overfit one batch (loss "
             f"{_get(m, 'batch_start'):.3g} -> {_get(m, 'batch_end'):.3g})"
         )
         fix = (
             "model = ksf.build_lstm_classifier(num_classes, input_shape=..., units=128)\n"
             "# more units/layers, less dropout and weight decay, then train longer"
         )
-        findings.append(make_finding("underfitting", 0.8, title, evidence, fix))
+        score = 0.5 if findings else 0.8
+        findings.append(make_finding("underfitting", score, title, evidence, fix))
     return findings
 
 
@@ -281,12 +298,26 @@ def _mode_gap_score(train, infer, expected, *, strict):
         return 0.85, "inference"
     if gap_up >= 0.2 * expected and infer >= 1.8 * train:
         return 0.55, "inference"
-    gap_down = train - infer  # training mode worse: heavy dropout
-    if gap_down >= 0.5 * expected and train >= 2.5 * infer:
+    # Training mode worse (heavy dropout): only when the loss you see while
+    # training is itself high.
+    if train >= 0.5 * expected and train >= 2.5 * infer:
         return 0.75, "training"
-    if gap_down >= 0.3 * expected and train >= 2 * infer:
+    if train >= 0.4 * expected and train >= 2 * infer:
         return 0.45, "training"
     return 0.0, "training"
+
+
+def _max_dropout(model):
+    rates = [0.0]
+    for layer in all_layers(model):
+        for attr in ("rate", "dropout", "recurrent_dropout"):
+            value = getattr(layer, attr, None)
+            if (
+                isinstance(value, int | float)
+                and "dropout" in type(layer).__name__.lower() + attr
+            ):
+                rates.append(float(value))
+    return max(rates)
 
 
 def check_train_inference(ctx):
@@ -304,6 +335,16 @@ def check_train_inference(ctx):
         score, worse = _mode_gap_score(train, infer, expected, strict=strict)
         if score:
             candidates.append((score, worse, where, train, infer))
+    # UMLAUT-style configuration check, confirmed by a measured gap: a dropout
+    # rate this heavy keeps the training-mode loss well above the model's own.
+    rate = _max_dropout(ctx.model)
+    for prefix, where in (("user_", "your model"), ("", "probe copy")):
+        train = m.get(f"{prefix}loss_training_mode")
+        infer = m.get(f"{prefix}loss_inference_mode")
+        if train is None or infer is None or not math.isfinite(train):
+            continue
+        if rate >= 0.6 and math.isfinite(infer) and train >= 1.2 * infer:
+            candidates.append((0.75, "training", where, train, infer))
     if not candidates:
         return []
     score, worse, where, train, infer = max(candidates)
@@ -312,6 +353,7 @@ def check_train_inference(ctx):
         "loss_training_mode": round(train, 5),
         "loss_inference_mode": round(infer, 5),
         "measured_on": where,
+        "max_dropout_rate": rate,
     }
     title = (
         f"Train/inference discrepancy: loss {train:.3g} in training mode vs "
@@ -334,6 +376,13 @@ def run_probe_checks(ctx, norms):
     fit_user, fit_best, learned, diverged, progress = probe_summary(ctx)
     can_fit = fit_user or fit_best
     lr_findings = check_learning_rate(ctx, fit_user, fit_best, diverged)
+    total = _get(ctx.measurements, "grad_norm_global", 0.0)
+    if not math.isfinite(total) or total >= 1e3:
+        # Gradients already huge at initialisation: the divergence follows from
+        # them, whatever the learning rate.
+        for f in lr_findings:
+            f.score = round(f.score * 0.7, 3)
+            f.severity = severity_of(f.score)
     grad_findings = check_gradients(ctx, norms, can_fit, progress)
     explained = any(f.score >= 0.4 for f in lr_findings + grad_findings)
     modes = check_train_inference(ctx)

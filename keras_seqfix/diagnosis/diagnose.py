@@ -217,6 +217,8 @@ def _context(model, x, y, validation_data, batch_size, seed):
     )
     if len(present) >= 2:
         ctx.measurements["imbalance_ratio"] = float(present.max() / present.min())
+        freq = present / present.sum()
+        ctx.measurements["prior_entropy"] = float(-(freq * np.log(freq)).sum())
     ctx.measurements["num_classes"] = ctx.num_classes
     expected = expected_init_loss(info, ctx.num_classes)
     if expected is not None:
