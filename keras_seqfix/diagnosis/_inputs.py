@@ -146,8 +146,12 @@ def model_info(model, output_units):
     loss_name, loss_label, from_logits = _loss_name_and_logits(model.loss)
     layers = all_layers(model)
     names = [type(layer).__name__ for layer in layers]
+    # Masking, Embedding(mask_zero=True), or a layer that builds a padding mask
+    # (e.g. the PaddingMask of ksf.build_lstm_classifier).
     has_mask = any(
-        isinstance(layer, keras.layers.Masking) or getattr(layer, "mask_zero", False)
+        isinstance(layer, keras.layers.Masking)
+        or getattr(layer, "mask_zero", False)
+        or "Mask" in type(layer).__name__
         for layer in layers
     )
     learning_rate = None
