@@ -102,13 +102,12 @@ def compute_gradients(model, x, y, sample_weight=None):
         ValueError: if the model is not compiled with a loss, or the backend
             has no gradient implementation.
 
-    Example:
-
-    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-    >>> model.compile(optimizer="sgd", loss="mse")
-    >>> loss, grads = compute_gradients(model, np.ones((4, 3)), np.zeros((4, 1)))
-    >>> [g.shape for g in grads]
-    [(3, 1), (1,)]
+    Examples:
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> loss, grads = compute_gradients(model, np.ones((4, 3)), np.zeros((4, 1)))
+        >>> [g.shape for g in grads]
+        [(3, 1), (1,)]
     """
     _check_compiled(model)
     backend = keras.backend.backend()
@@ -159,15 +158,14 @@ def layer_of_variable(model):
         A dict with two keys per variable, `id(variable)` and `variable.path`,
         both mapping to the layer name. Layer names appear in model order.
 
-    Example:
-
-    >>> model = keras.Sequential(
-    ...     [keras.Input((3,)), keras.layers.Dense(2, name="hidden"),
-    ...      keras.layers.Dense(1, name="out")]
-    ... )
-    >>> owners = layer_of_variable(model)
-    >>> [owners[v.path] for v in model.trainable_variables]
-    ['hidden', 'hidden', 'out', 'out']
+    Examples:
+        >>> model = keras.Sequential(
+        ...     [keras.Input((3,)), keras.layers.Dense(2, name="hidden"),
+        ...      keras.layers.Dense(1, name="out")]
+        ... )
+        >>> owners = layer_of_variable(model)
+        >>> [owners[v.path] for v in model.trainable_variables]
+        ['hidden', 'hidden', 'out', 'out']
     """
     owners = {}
     for layer in _owner_layers(model):

@@ -64,16 +64,15 @@ def snapshot_state(model):
     Raises:
         ValueError: if `model` is not built (it has no variables yet).
 
-    Example:
-
-    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    >>> model.compile(optimizer="adam", loss="mse")
-    >>> state = snapshot_state(model)
-    >>> before = model.get_weights()[0].copy()
-    >>> _ = model.layers[0].kernel.assign(np.zeros((3, 2)))
-    >>> restore_state(model, state)
-    >>> bool(np.array_equal(model.get_weights()[0], before))
-    True
+    Examples:
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> model.compile(optimizer="adam", loss="mse")
+        >>> state = snapshot_state(model)
+        >>> before = model.get_weights()[0].copy()
+        >>> _ = model.layers[0].kernel.assign(np.zeros((3, 2)))
+        >>> restore_state(model, state)
+        >>> bool(np.array_equal(model.get_weights()[0], before))
+        True
     """
     if not getattr(model, "built", False) or not model.variables:
         raise ValueError(
@@ -127,17 +126,16 @@ def preserved_state(model):
     Yields:
         The `ModelState` taken on enter.
 
-    Example:
-
-    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-    >>> model.compile(optimizer="sgd", loss="mse")
-    >>> before = [w.copy() for w in model.get_weights()]
-    >>> with preserved_state(model):
-    ...     _ = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0)
-    >>> all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
-    True
-    >>> int(model.optimizer.iterations.numpy())
-    0
+    Examples:
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> before = [w.copy() for w in model.get_weights()]
+        >>> with preserved_state(model):
+        ...     _ = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0)
+        >>> all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+        True
+        >>> int(model.optimizer.iterations.numpy())
+        0
     """
     state = snapshot_state(model)
     try:

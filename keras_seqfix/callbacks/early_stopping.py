@@ -124,13 +124,12 @@ def early_stopping(preset="default", **overrides):
         ValueError: if `preset` is not a known preset name.
         TypeError: if an override is not an `EarlyStopping` argument.
 
-    Example:
-
-    >>> callback = early_stopping("quick")
-    >>> callback.patience, callback.monitor, callback.restore_best_weights
-    (3, 'val_loss', True)
-    >>> early_stopping("patient", patience=30).patience
-    30
+    Examples:
+        >>> callback = early_stopping("quick")
+        >>> callback.patience, callback.monitor, callback.restore_best_weights
+        (3, 'val_loss', True)
+        >>> early_stopping("patient", patience=30).patience
+        30
     """
     if preset not in _PRESETS:
         raise ValueError(

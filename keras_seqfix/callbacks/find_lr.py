@@ -139,18 +139,17 @@ def find_lr(
         ValueError: if the model is not compiled, the optimizer follows a
             learning-rate schedule, or `y` does not fit the kind of `x`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
-    >>> model.compile(optimizer="adam", loss="mse")
-    >>> x = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")
-    >>> before = model.get_weights()
-    >>> result = find_lr(model, x, x.sum(1), batch_size=16, num_steps=30, verbose=0)
-    >>> result.suggestion > 0
-    True
-    >>> all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="adam", loss="mse")
+        >>> x = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")
+        >>> before = model.get_weights()
+        >>> result = find_lr(model, x, x.sum(1), batch_size=16, num_steps=30, verbose=0)
+        >>> result.suggestion > 0
+        True
+        >>> all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+        True
     """
     from keras_seqfix._backend.state import preserved_state
 

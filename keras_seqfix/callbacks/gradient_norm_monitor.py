@@ -51,18 +51,17 @@ class GradientNormMonitor(keras.callbacks.Callback):
             gradients (checks every batch). Defaults to `False`.
         warn: emit the warnings. Defaults to `True`.
 
-    Example:
-
-    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="hidden"),
-    ...                           keras.layers.Dense(1, name="out")])
-    >>> model.compile(optimizer="adam", loss="mse")
-    >>> monitor = GradientNormMonitor()
-    >>> history = model.fit(np.ones((32, 4)), np.ones((32, 1)), epochs=2,
-    ...                     callbacks=[monitor], verbose=0)
-    >>> sorted(k for k in history.history if k.startswith("grad_norm"))
-    ['grad_norm', 'grad_norm/hidden', 'grad_norm/out']
-    >>> len(monitor.history["grad_norm/hidden"])
-    2
+    Examples:
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="hidden"),
+        ...                           keras.layers.Dense(1, name="out")])
+        >>> model.compile(optimizer="adam", loss="mse")
+        >>> monitor = GradientNormMonitor()
+        >>> history = model.fit(np.ones((32, 4)), np.ones((32, 1)), epochs=2,
+        ...                     callbacks=[monitor], verbose=0)
+        >>> sorted(k for k in history.history if k.startswith("grad_norm"))
+        ['grad_norm', 'grad_norm/hidden', 'grad_norm/out']
+        >>> len(monitor.history["grad_norm/hidden"])
+        2
     """
 
     def __init__(

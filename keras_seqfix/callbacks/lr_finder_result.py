@@ -88,15 +88,14 @@ class LRFinderResult:
         diverged: whether the test stopped because the loss diverged or
             became non-finite.
 
-    Example:
-
-    >>> lrs = np.geomspace(1e-5, 1.0, 60)
-    >>> losses = 1.0 + (np.log10(lrs) + 2.5) ** 2 / 10
-    >>> result = LRFinderResult(lrs, losses, losses)
-    >>> sorted(result.suggestions)
-    ['minimum', 'steepest', 'valley']
-    >>> 1e-5 < result.suggestion < 1e-2
-    True
+    Examples:
+        >>> lrs = np.geomspace(1e-5, 1.0, 60)
+        >>> losses = 1.0 + (np.log10(lrs) + 2.5) ** 2 / 10
+        >>> result = LRFinderResult(lrs, losses, losses)
+        >>> sorted(result.suggestions)
+        ['minimum', 'steepest', 'valley']
+        >>> 1e-5 < result.suggestion < 1e-2
+        True
     """
 
     def __init__(self, lrs, losses, raw_losses, *, method="valley", diverged=False):

@@ -48,16 +48,15 @@ class LRRangeFinder(keras.callbacks.Callback):
         method: default suggestion method (`"valley"`, `"steepest"` or
             `"minimum"`). Defaults to `"valley"`.
 
-    Example:
-
-    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
-    >>> model.compile(optimizer="sgd", loss="mse")
-    >>> x = np.random.default_rng(0).normal(size=(256, 4))
-    >>> y = x @ np.ones((4, 1))
-    >>> finder = LRRangeFinder(start_lr=1e-4, end_lr=10.0, num_steps=40)
-    >>> _ = model.fit(x, y, batch_size=8, epochs=2, callbacks=[finder], verbose=0)
-    >>> len(finder.result.lrs) <= 40
-    True
+    Examples:
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> x = np.random.default_rng(0).normal(size=(256, 4))
+        >>> y = x @ np.ones((4, 1))
+        >>> finder = LRRangeFinder(start_lr=1e-4, end_lr=10.0, num_steps=40)
+        >>> _ = model.fit(x, y, batch_size=8, epochs=2, callbacks=[finder], verbose=0)
+        >>> len(finder.result.lrs) <= 40
+        True
     """
 
     def __init__(

@@ -52,12 +52,11 @@ def load_moving_digits(
     Raises:
         ValueError: for a canvas too small, an unknown direction or a bad fraction.
 
-    Example:
-
-    >>> import keras_seqfix as ksf
-    >>> (x_train, y_train), (x_test, y_test) = ksf.datasets.load_moving_digits()
-    >>> x_train.shape[1:], int(y_train.max()) + 1
-    ((8, 16, 16, 1), 20)
+    Examples:
+        >>> import keras_seqfix as ksf
+        >>> (x_train, y_train), (x_test, y_test) = ksf.datasets.load_moving_digits()
+        >>> x_train.shape[1:], int(y_train.max()) + 1
+        ((8, 16, 16, 1), 20)
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split

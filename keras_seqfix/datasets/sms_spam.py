@@ -21,12 +21,11 @@ def load_sms_spam():
         strings (the raw messages, to be tokenised with for example
         `keras.layers.TextVectorization`), `y` int64 arrays of 0 (ham) and 1 (spam).
 
-    Example:
-
-    >>> import keras_seqfix as ksf
-    >>> (x_train, y_train), (x_test, y_test) = ksf.datasets.load_sms_spam()
-    >>> len(x_train) + len(x_test), round(float(y_train.mean()), 2)
-    (4534, 0.12)
+    Examples:
+        >>> import keras_seqfix as ksf
+        >>> (x_train, y_train), (x_test, y_test) = ksf.datasets.load_sms_spam()
+        >>> len(x_train) + len(x_test), round(float(y_train.mean()), 2)
+        (4534, 0.12)
     """
     with data_path("sms_spam.tsv.gz").open("rb") as f:
         lines = gzip.decompress(f.read()).decode("utf-8").splitlines()[1:]

@@ -42,12 +42,11 @@ def load_ucr(name, *, padded=True, return_class_names=False):
     Raises:
         ValueError: if `name` is not one of the shipped sets.
 
-    Example:
-
-    >>> import keras_seqfix as ksf
-    >>> (x_train, y_train), (x_test, y_test) = ksf.datasets.load_ucr("GunPoint")
-    >>> x_train.shape, x_test.shape, sorted(set(y_train.tolist()))
-    ((50, 150, 1), (150, 150, 1), [0, 1])
+    Examples:
+        >>> import keras_seqfix as ksf
+        >>> (x_train, y_train), (x_test, y_test) = ksf.datasets.load_ucr("GunPoint")
+        >>> x_train.shape, x_test.shape, sorted(set(y_train.tolist()))
+        ((50, 150, 1), (150, 150, 1), [0, 1])
     """
     canonical = {n.lower(): n for n in UCR_DATASETS}
     if not isinstance(name, str) or name.lower() not in canonical:

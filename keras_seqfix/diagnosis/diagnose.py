@@ -102,18 +102,17 @@ def diagnose(
         TypeError: if `model` is not a `keras.Model` or `x`/`y` are not arrays.
         ValueError: if the model is not compiled, or `x` and `y` do not match it.
 
-    Example:
-
-    >>> import keras, numpy as np
-    >>> import keras_seqfix as ksf
-    >>> x = np.random.default_rng(0).normal(size=(64, 10, 2)).astype("float32") * 500
-    >>> y = np.arange(64) % 2
-    >>> model = keras.Sequential([keras.Input((10, 2)), keras.layers.LSTM(4),
-    ...                           keras.layers.Dense(2, activation="softmax")])
-    >>> model.compile("adam", "categorical_crossentropy")
-    >>> report = ksf.diagnose(model, x, y, probe=False, verbose=0)
-    >>> report.codes[:2]
-    ['label_loss_mismatch', 'unscaled_inputs']
+    Examples:
+        >>> import keras, numpy as np
+        >>> import keras_seqfix as ksf
+        >>> x = np.random.default_rng(0).normal(size=(64, 10, 2)).astype("float32") * 500
+        >>> y = np.arange(64) % 2
+        >>> model = keras.Sequential([keras.Input((10, 2)), keras.layers.LSTM(4),
+        ...                           keras.layers.Dense(2, activation="softmax")])
+        >>> model.compile("adam", "categorical_crossentropy")
+        >>> report = ksf.diagnose(model, x, y, probe=False, verbose=0)
+        >>> report.codes[:2]
+        ['label_loss_mismatch', 'unscaled_inputs']
     """
     start = time.perf_counter()
 

@@ -26,16 +26,15 @@ class DiagnosisReport:
         healthy: `True` when no finding is above `"low"` severity.
         codes: the cause codes in rank order.
 
-    Example:
-
-    >>> from keras_seqfix.diagnosis import DiagnosisReport, Finding
-    >>> report = DiagnosisReport([Finding("class_imbalance", "medium",
-    ...     "Classes are imbalanced 12:1", {"ratio": 12.0},
-    ...     "ksf.class_weights(y)", 0.5)])
-    >>> report.codes, report.healthy
-    (['class_imbalance'], False)
-    >>> DiagnosisReport([]).healthy
-    True
+    Examples:
+        >>> from keras_seqfix.diagnosis import DiagnosisReport, Finding
+        >>> report = DiagnosisReport([Finding("class_imbalance", "medium",
+        ...     "Classes are imbalanced 12:1", {"ratio": 12.0},
+        ...     "ksf.class_weights(y)", 0.5)])
+        >>> report.codes, report.healthy
+        (['class_imbalance'], False)
+        >>> DiagnosisReport([]).healthy
+        True
     """
 
     def __init__(

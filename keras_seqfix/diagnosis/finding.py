@@ -33,13 +33,12 @@ class Finding:
         score: how likely this is the cause of the high loss, in `[0, 1]`;
             `DiagnosisReport.findings` is sorted by it.
 
-    Example:
-
-    >>> from keras_seqfix.diagnosis import Finding
-    >>> f = Finding("class_imbalance", "medium", "Classes are imbalanced 12:1",
-    ...             {"imbalance_ratio": 12.0}, "ksf.class_weights(y)", 0.5)
-    >>> f.code, f.severity
-    ('class_imbalance', 'medium')
+    Examples:
+        >>> from keras_seqfix.diagnosis import Finding
+        >>> f = Finding("class_imbalance", "medium", "Classes are imbalanced 12:1",
+        ...             {"imbalance_ratio": 12.0}, "ksf.class_weights(y)", 0.5)
+        >>> f.code, f.severity
+        ('class_imbalance', 'medium')
     """
 
     code: str

@@ -54,15 +54,14 @@ class TrainingMonitor(keras.callbacks.Callback):
             `False`.
         verbose: `1` prints each alert, `0` only records it. Defaults to `1`.
 
-    Example:
-
-    >>> import keras_seqfix as ksf
-    >>> monitor = ksf.TrainingMonitor(verbose=0)
-    >>> monitor.on_train_begin()
-    >>> for epoch, loss in enumerate([1.0, 0.8, 0.7, 9.0]):
-    ...     monitor.on_epoch_end(epoch, {"loss": loss})
-    >>> [alert["condition"] for alert in monitor.alerts]
-    ['divergence']
+    Examples:
+        >>> import keras_seqfix as ksf
+        >>> monitor = ksf.TrainingMonitor(verbose=0)
+        >>> monitor.on_train_begin()
+        >>> for epoch, loss in enumerate([1.0, 0.8, 0.7, 9.0]):
+        ...     monitor.on_epoch_end(epoch, {"loss": loss})
+        >>> [alert["condition"] for alert in monitor.alerts]
+        ['divergence']
     """
 
     def __init__(

@@ -60,17 +60,16 @@ class BalancedBatches(keras.utils.PyDataset):
         **kwargs: `keras.utils.PyDataset` arguments: `workers`,
             `use_multiprocessing`, `max_queue_size`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> x = np.arange(100, dtype="float32").reshape(50, 2)
-    >>> y = np.array([0] * 45 + [1] * 5)
-    >>> batches = BalancedBatches(x, y, batch_size=10, random_state=0)
-    >>> len(batches)  # 2 classes x 45 samples
-    9
-    >>> x_batch, y_batch = batches[0]
-    >>> x_batch.shape, np.bincount(y_batch).tolist()
-    ((10, 2), [5, 5])
+    Examples:
+        >>> import numpy as np
+        >>> x = np.arange(100, dtype="float32").reshape(50, 2)
+        >>> y = np.array([0] * 45 + [1] * 5)
+        >>> batches = BalancedBatches(x, y, batch_size=10, random_state=0)
+        >>> len(batches)  # 2 classes x 45 samples
+        9
+        >>> x_batch, y_batch = batches[0]
+        >>> x_batch.shape, np.bincount(y_batch).tolist()
+        ((10, 2), [5, 5])
     """
 
     def __init__(

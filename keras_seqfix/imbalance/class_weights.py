@@ -54,15 +54,14 @@ def class_weights(
             class, a class with no samples, or NaN labels.
         TypeError: for string labels (encode them with `LabelEncoder`).
 
-    Example:
-
-    >>> import numpy as np
-    >>> y = np.array([0] * 90 + [1] * 10)
-    >>> class_weights(y)
-    {0: 0.5555555555555556, 1: 5.0}
-    >>> w = class_weights(y, method="effective_number", beta=0.99)
-    >>> round(w[1] / w[0], 2)
-    6.23
+    Examples:
+        >>> import numpy as np
+        >>> y = np.array([0] * 90 + [1] * 10)
+        >>> class_weights(y)
+        {0: 0.5555555555555556, 1: 5.0}
+        >>> w = class_weights(y, method="effective_number", beta=0.99)
+        >>> round(w[1] / w[0], 2)
+        6.23
     """
     if method not in _METHODS:
         raise ValueError(
@@ -123,13 +122,12 @@ def sample_weights(y, class_weight, *, labels="auto"):
         ValueError: if `class_weight` has no weight for a class present in `y`.
         TypeError: if `class_weight` is neither a dict nor a method name.
 
-    Example:
-
-    >>> import numpy as np
-    >>> sample_weights(np.array([0, 1, 1, 0]), {0: 0.5, 1: 2.0})
-    array([0.5, 2. , 2. , 0.5], dtype=float32)
-    >>> sample_weights(np.array([[0, 2, 2]]), {0: 1.0, 1: 1.0, 2: 3.0}).shape
-    (1, 3)
+    Examples:
+        >>> import numpy as np
+        >>> sample_weights(np.array([0, 1, 1, 0]), {0: 0.5, 1: 2.0})
+        array([0.5, 2. , 2. , 0.5], dtype=float32)
+        >>> sample_weights(np.array([[0, 2, 2]]), {0: 1.0, 1: 1.0, 2: 3.0}).shape
+        (1, 3)
     """
     if isinstance(class_weight, str):
         class_weight = class_weights(y, method=class_weight, labels=labels)

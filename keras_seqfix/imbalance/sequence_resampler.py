@@ -63,21 +63,20 @@ class SequenceResampler(BaseEstimator):
         sample_indices_: for selecting samplers, the index in `X` of each
             returned sample.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from imblearn.over_sampling import SMOTE, RandomOverSampler
-    >>> x = np.random.default_rng(0).normal(size=(30, 8, 2)).astype("float32")
-    >>> y = np.array([0] * 24 + [1] * 6)
-    >>> resampler = SequenceResampler(RandomOverSampler(random_state=0))
-    >>> x_res, y_res = resampler.fit_resample(x, y)
-    >>> x_res.shape, np.bincount(y_res).tolist()
-    ((48, 8, 2), [24, 24])
-    >>> bool(np.all(x_res == x[resampler.sample_indices_]))
-    True
-    >>> smote = SequenceResampler(SMOTE(k_neighbors=3, random_state=0))
-    >>> smote.fit_resample(x, y)[0].shape
-    (48, 8, 2)
+    Examples:
+        >>> import numpy as np
+        >>> from imblearn.over_sampling import SMOTE, RandomOverSampler
+        >>> x = np.random.default_rng(0).normal(size=(30, 8, 2)).astype("float32")
+        >>> y = np.array([0] * 24 + [1] * 6)
+        >>> resampler = SequenceResampler(RandomOverSampler(random_state=0))
+        >>> x_res, y_res = resampler.fit_resample(x, y)
+        >>> x_res.shape, np.bincount(y_res).tolist()
+        ((48, 8, 2), [24, 24])
+        >>> bool(np.all(x_res == x[resampler.sample_indices_]))
+        True
+        >>> smote = SequenceResampler(SMOTE(k_neighbors=3, random_state=0))
+        >>> smote.fit_resample(x, y)[0].shape
+        (48, 8, 2)
     """
 
     _estimator_type = "sampler"

@@ -30,20 +30,19 @@ class AttentionPooling(keras.layers.Layer):
     Raises:
         ValueError: if `units` is not a positive integer or `None`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> import keras
-    >>> from keras_seqfix.layers import AttentionPooling
-    >>> x = np.random.default_rng(0).normal(size=(2, 5, 4)).astype("float32")
-    >>> tuple(AttentionPooling()(x).shape)
-    (2, 4)
-    >>> mask = np.array([[True] * 5, [True] * 3 + [False] * 2])
-    >>> out = AttentionPooling(units=3)
-    >>> full = out(x[1:, :3])
-    >>> padded = out(x[1:], mask=mask[1:])
-    >>> bool(np.allclose(full, padded, atol=1e-6))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> import keras
+        >>> from keras_seqfix.layers import AttentionPooling
+        >>> x = np.random.default_rng(0).normal(size=(2, 5, 4)).astype("float32")
+        >>> tuple(AttentionPooling()(x).shape)
+        (2, 4)
+        >>> mask = np.array([[True] * 5, [True] * 3 + [False] * 2])
+        >>> out = AttentionPooling(units=3)
+        >>> full = out(x[1:, :3])
+        >>> padded = out(x[1:], mask=mask[1:])
+        >>> bool(np.allclose(full, padded, atol=1e-6))
+        True
     """
 
     def __init__(self, units=None, **kwargs):

@@ -70,15 +70,14 @@ class SequenceAugmentation(keras.layers.Layer):
     Output shape:
         Same as the input, with `(height, width)` replaced by the crop size if any.
 
-    Example:
-
-    >>> import numpy as np
-    >>> import keras_seqfix as ksf
-    >>> aug = ksf.layers.SequenceAugmentation(rotation=0.1, zoom=0.2, seed=0)
-    >>> clip = np.repeat(np.random.rand(2, 1, 16, 16, 1), 4, axis=1)  # still frames
-    >>> out = np.asarray(aug(clip, training=True))
-    >>> out.shape, bool(np.allclose(out[:, 0], out[:, 3]))  # same transform per clip
-    ((2, 4, 16, 16, 1), True)
+    Examples:
+        >>> import numpy as np
+        >>> import keras_seqfix as ksf
+        >>> aug = ksf.layers.SequenceAugmentation(rotation=0.1, zoom=0.2, seed=0)
+        >>> clip = np.repeat(np.random.rand(2, 1, 16, 16, 1), 4, axis=1)  # still frames
+        >>> out = np.asarray(aug(clip, training=True))
+        >>> out.shape, bool(np.allclose(out[:, 0], out[:, 3]))  # same transform per clip
+        ((2, 4, 16, 16, 1), True)
     """
 
     def __init__(

@@ -51,17 +51,16 @@ class TemporalAugmentation(keras.layers.Layer):
     Output shape:
         `(batch, crop_length, ...)` with a crop, else the input shape.
 
-    Example:
-
-    >>> import numpy as np
-    >>> import keras_seqfix as ksf
-    >>> steps = np.arange(10, dtype="float32").reshape(1, 10, 1)
-    >>> aug = ksf.layers.TemporalAugmentation(crop_length=4, seed=0)
-    >>> np.asarray(aug(steps, training=False))[0, :, 0]  # central window
-    array([3., 4., 5., 6.], dtype=float32)
-    >>> out = np.asarray(aug(steps, training=True))[0, :, 0]
-    >>> bool(np.all(np.diff(out) == 1))  # a contiguous window at a random start
-    True
+    Examples:
+        >>> import numpy as np
+        >>> import keras_seqfix as ksf
+        >>> steps = np.arange(10, dtype="float32").reshape(1, 10, 1)
+        >>> aug = ksf.layers.TemporalAugmentation(crop_length=4, seed=0)
+        >>> np.asarray(aug(steps, training=False))[0, :, 0]  # central window
+        array([3., 4., 5., 6.], dtype=float32)
+        >>> out = np.asarray(aug(steps, training=True))[0, :, 0]
+        >>> bool(np.all(np.diff(out) == 1))  # a contiguous window at a random start
+        True
     """
 
     def __init__(

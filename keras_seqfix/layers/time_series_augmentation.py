@@ -50,16 +50,15 @@ class TimeSeriesAugmentation(keras.layers.Layer):
     Output shape:
         Same as the input.
 
-    Example:
-
-    >>> import numpy as np
-    >>> import keras_seqfix as ksf
-    >>> x = np.sin(np.linspace(0, 6, 50, dtype="float32")).reshape(1, 50, 1)
-    >>> x = np.concatenate([x, np.zeros((1, 10, 1), "float32")], axis=1)  # padded
-    >>> aug = ksf.layers.TimeSeriesAugmentation(jitter=0.05, time_warp=0.2, seed=0)
-    >>> out = np.asarray(aug(x, training=True))
-    >>> out.shape, bool(np.all(out[0, 50:] == 0))  # padding left alone
-    ((1, 60, 1), True)
+    Examples:
+        >>> import numpy as np
+        >>> import keras_seqfix as ksf
+        >>> x = np.sin(np.linspace(0, 6, 50, dtype="float32")).reshape(1, 50, 1)
+        >>> x = np.concatenate([x, np.zeros((1, 10, 1), "float32")], axis=1)  # padded
+        >>> aug = ksf.layers.TimeSeriesAugmentation(jitter=0.05, time_warp=0.2, seed=0)
+        >>> out = np.asarray(aug(x, training=True))
+        >>> out.shape, bool(np.all(out[0, 50:] == 0))  # padding left alone
+        ((1, 60, 1), True)
     """
 
     def __init__(

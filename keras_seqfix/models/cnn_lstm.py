@@ -78,13 +78,12 @@ def build_cnn_lstm(
             to get the file and pass its path).
         TypeError: for an argument of the wrong type.
 
-    Example:
-
-    >>> import numpy as np
-    >>> import keras_seqfix as ksf
-    >>> model = ksf.models.build_cnn_lstm(2, input_shape=(None, 16, 16, 1), units=8)
-    >>> model.predict(np.zeros((1, 3, 16, 16, 1)), verbose=0).shape
-    (1, 2)
+    Examples:
+        >>> import numpy as np
+        >>> import keras_seqfix as ksf
+        >>> model = ksf.models.build_cnn_lstm(2, input_shape=(None, 16, 16, 1), units=8)
+        >>> model.predict(np.zeros((1, 3, 16, 16, 1)), verbose=0).shape
+        (1, 2)
     """
     units = _common.check_common(num_classes, labels, cell, pooling, units)
     dropout = _common.check_rate("dropout", dropout)

@@ -32,14 +32,13 @@ def unfreeze_backbone(model, *, num_layers=None, learning_rate=1e-5):
         ValueError: if `model` has no `"frame_backbone"` layer or is not
             compiled, or `num_layers` is not a positive integer or `None`.
 
-    Example:
-
-    >>> import keras_seqfix as ksf
-    >>> model = ksf.models.build_cnn_lstm(
-    ...     2, input_shape=(4, 16, 16, 1), units=4, freeze_backbone=True)
-    >>> _ = ksf.models.unfreeze_backbone(model, num_layers=3)
-    >>> float(model.optimizer.learning_rate)
-    1e-05
+    Examples:
+        >>> import keras_seqfix as ksf
+        >>> model = ksf.models.build_cnn_lstm(
+        ...     2, input_shape=(4, 16, 16, 1), units=4, freeze_backbone=True)
+        >>> _ = ksf.models.unfreeze_backbone(model, num_layers=3)
+        >>> float(model.optimizer.learning_rate)
+        1e-05
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"`model` should be a keras.Model. Received: model={model!r}")

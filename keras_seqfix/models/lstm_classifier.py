@@ -102,15 +102,14 @@ def build_lstm_classifier(
             `(vocab_size, embedding_dim)`, or `labels` not `"sparse"`/`"one_hot"`.
         TypeError: for an argument of the wrong type.
 
-    Example:
-
-    >>> import numpy as np
-    >>> import keras_seqfix as ksf
-    >>> model = ksf.models.build_lstm_classifier(3, vocab_size=50, units=8)
-    >>> model.predict(np.array([[4, 7, 9, 0, 0]]), verbose=0).shape
-    (1, 3)
-    >>> model.loss.name
-    'sparse_categorical_crossentropy'
+    Examples:
+        >>> import numpy as np
+        >>> import keras_seqfix as ksf
+        >>> model = ksf.models.build_lstm_classifier(3, vocab_size=50, units=8)
+        >>> model.predict(np.array([[4, 7, 9, 0, 0]]), verbose=0).shape
+        (1, 3)
+        >>> model.loss.name
+        'sparse_categorical_crossentropy'
     """
     units = _common.check_common(num_classes, labels, cell, pooling, units)
     dropout = _common.check_rate("dropout", dropout)
