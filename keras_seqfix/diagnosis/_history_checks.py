@@ -32,6 +32,17 @@ def check_history_overfitting(ctx, curves):
     if after < 2 or not train_fell:
         return []
     score = 0.85 if rise >= 0.5 else 0.65 if rise >= 0.2 else 0.3 if rise >= 0.08 else 0
+    # How long and how steadily val loss has risen matters as much as how far:
+    # best epoch in the first 60% of the run, the later half of the epochs since
+    # then above the best by the same margin, and a training loss far below it.
+    since = np.asarray(val[best + 1 :])
+    late = since[len(since) // 2 :]
+    sustained = after >= max(5, 0.4 * len(val)) and bool(
+        np.all(late >= val[best] * 1.04)
+    )
+    gap = val[-1] >= 2 * train[-1] + 0.02
+    if score and rise >= 0.08 and sustained and gap:
+        score = max(score, 0.55)
     if not score:
         return []
     evidence = {
@@ -41,6 +52,7 @@ def check_history_overfitting(ctx, curves):
         "last_train_loss": round(train[-1], 4),
         "epochs_after_best": after,
         "val_loss_rise": round(rise, 3),
+        "rising_since_best": sustained,
     }
     fix = (
         'model.fit(..., validation_data=(x_val, y_val), callbacks=[ksf.early_stopping("patient")])\n'

@@ -228,3 +228,26 @@ def test_history_of_wrong_type():
     x, y = make_data()
     with pytest.raises(TypeError, match="`history` should be"):
         _run(tiny_model(), x, y, history=[1.0, 0.5])
+
+
+def test_overfitting_from_a_long_slow_rise_is_at_least_medium():
+    # Best val loss a third into the run, then a slow but steady 10% rise while
+    # the training loss goes to ~0: clearly overfit, though the rise is small.
+    x, y = make_data()
+    epochs = 60
+    train = [0.7 * 0.9**e for e in range(epochs)]
+    val = [0.5 - 0.01 * e for e in range(20)]  # best: 0.31 at epoch 20
+    val += [0.31 * (1 + 0.1 * k / 40) for k in range(1, epochs - 19)]
+    report = _run(tiny_model(), x, y, history={"loss": train, "val_loss": val})
+    assert report.codes[0] == "overfitting", str(report)
+    assert report.findings[0].severity in ("medium", "high")
+    assert not report.healthy
+
+
+def test_short_wobble_in_val_loss_stays_low():
+    x, y = make_data()
+    history = {
+        "loss": [1.0, 0.6, 0.4, 0.3, 0.25, 0.22, 0.2, 0.19, 0.18, 0.17],
+        "val_loss": [1.0, 0.6, 0.45, 0.4, 0.38, 0.36, 0.35, 0.34, 0.36, 0.38],
+    }
+    assert _run(tiny_model(), x, y, history=history).healthy
