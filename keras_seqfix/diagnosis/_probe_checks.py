@@ -130,8 +130,14 @@ def check_learning_rate(ctx, fit_user, fit_best, diverged):
     # is noise and says nothing about the learning rate.
     informative = math.isfinite(lr_min) and lr_min <= 0.95 * lr_start
     test_says_low = informative and drop < 0.15 and at_min >= 30 * lr
+    start, end = _get(m, "batch_start"), _get(m, "batch_end")
+    # The loss does not move at all at your rate but a higher one fits the batch:
+    # too low, whatever the shape of the range test.
+    frozen = math.isfinite(start) and math.isfinite(end) and end >= 0.95 * start
     low = 0.0
-    if not fit_user and fit_best and probe_lr >= 30 * lr:
+    if frozen and fit_best and not fit_user and probe_lr > lr:
+        low = 0.85
+    elif not fit_user and fit_best and probe_lr >= 30 * lr:
         low = 0.85  # one batch: no progress at your rate, fitted at the higher one
     elif test_says_low and not fit_user and fit_best:
         low = 0.85
@@ -180,7 +186,10 @@ def check_gradients(ctx, norms, fit_ok, progress):
         explode = 0.55
     init, expected = _get(m, "loss_at_init"), _get(m, "expected_loss_at_init", 1.0)
     init_off = math.isfinite(init) and init > 5 * expected + 1  # Karpathy: vs log K
-    if explode and trained_ok and not init_off:
+    # Fitting at the range test's (much lower) rate does not excuse gradients that
+    # make your own learning rate diverge: there the divergence is their symptom.
+    diverged = bool(m.get("diverged_at_your_lr"))
+    if explode and trained_ok and not init_off and not diverged:
         explode = min(explode, 0.3)
     if explode:
         title = f"Exploding gradients: global norm {total:.3g} at initialisation"

@@ -151,6 +151,7 @@ def diagnose(
     for check in _data_checks.LATE_DATA_CHECKS:
         findings += check(ctx)
     findings += _history_checks.run_history_checks(ctx, curves)
+    _imbalance_before_no_signal(findings, ctx)
     findings = _rank(findings)
     ctx.measurements["seconds"] = round(time.perf_counter() - start, 2)
     log(f"done: {len(findings)} findings")
@@ -250,6 +251,25 @@ def _measure_user_model(ctx, log, *, training_mode):
             )
     except Exception as exc:  # the labels may not fit the loss: a finding, not a crash
         ctx.notes.append(f"loss of your model not computed: {type(exc).__name__}")
+
+
+def _imbalance_before_no_signal(findings, ctx):
+    """On unweighted data where the majority class alone scores >= 0.9, held-out
+    accuracy cannot show a signal: `no_signal` never outranks `class_imbalance`."""
+    m = ctx.measurements
+    majority = m.get("val_acc_majority")
+    if ctx.weighted or majority is None or majority < 0.9:
+        return
+    imbalance = [f for f in findings if f.code == "class_imbalance"]
+    if not imbalance:
+        return
+    from keras_seqfix.diagnosis.finding import severity_of
+
+    ceiling = max(f.score for f in imbalance) - 0.05
+    for f in findings:
+        if f.code == "no_signal" and f.score > ceiling:
+            f.score = round(max(ceiling, 0.0), 3)
+            f.severity = severity_of(f.score)
 
 
 def _rank(findings):

@@ -65,7 +65,8 @@ def test_exploding_gradients_with_a_huge_initialisation():
     ]
     model = _sequential(deep, (12, 2), 3, keras.optimizers.SGD(0.01))
     report = _probe(model, x, y)
-    assert "exploding_gradients" in report.codes[:3], str(report)
+    assert report.codes[0] == "exploding_gradients", str(report)
+    assert report.findings[0].severity == "high"
 
 
 def test_underfitting_when_the_model_cannot_see_the_signal():
@@ -134,3 +135,31 @@ def test_subclassed_model_is_probed_in_place_and_restored():
     assert report.measurements["probe_on_copy"] is False
     for a, v in zip(before, model.variables, strict=True):
         np.testing.assert_array_equal(a, v.numpy())
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_no_signal_never_outranks_class_imbalance_on_unweighted_skewed_data(weighted):
+    from types import SimpleNamespace
+
+    from keras_seqfix.diagnosis.diagnose import _imbalance_before_no_signal, _rank
+    from keras_seqfix.diagnosis.finding import make_finding
+
+    findings = [
+        make_finding("no_signal", 0.85, "no signal", {}, ""),
+        make_finding("class_imbalance", 0.55, "imbalanced", {}, ""),
+    ]
+    ctx = SimpleNamespace(weighted=weighted, measurements={"val_acc_majority": 0.95})
+    _imbalance_before_no_signal(findings, ctx)
+    codes = [f.code for f in _rank(findings)]
+    # With class weights the imbalance is handled and no_signal stands on its own.
+    assert codes[0] == ("no_signal" if weighted else "class_imbalance")
+
+
+def test_lr_too_low_when_the_loss_does_not_move_at_your_rate():
+    # A recurrent model with masking at 1e-7: the batch loss stays at log K.
+    x, y = make_data(n=120, classes=4)
+    report = _probe(tiny_model(classes=4, learning_rate=1e-7, masking=True), x, y)
+    m = report.measurements
+    assert m["batch_end"] >= 0.95 * m["batch_start"]
+    assert report.codes[0] == "lr_too_low", str(report)
+    assert report.findings[0].severity == "high"
