@@ -163,3 +163,38 @@ def test_lr_too_low_when_the_loss_does_not_move_at_your_rate():
     assert m["batch_end"] >= 0.95 * m["batch_start"]
     assert report.codes[0] == "lr_too_low", str(report)
     assert report.findings[0].severity == "high"
+
+
+def _fake_ctx(learning_rate, **measurements):
+    from types import SimpleNamespace
+
+    info = SimpleNamespace(learning_rate=learning_rate)
+    return SimpleNamespace(info=info, measurements=dict(measurements), notes=[])
+
+
+def test_frozen_loss_at_your_rate_is_lr_too_low_even_close_to_the_suggestion():
+    # The batch loss does not move at 1e-4, the batch fits at 1e-3 (only 10x
+    # higher) and the range test is flat: the rule must not need a 30x gap.
+    from keras_seqfix.diagnosis._probe_checks import check_learning_rate
+
+    ctx = _fake_ctx(1e-4, batch_start=1.39, batch_end=1.38, probe_lr=1e-3)
+    findings = check_learning_rate(ctx, fit_user=False, fit_best=True, diverged=False)
+    assert [f.code for f in findings] == ["lr_too_low"]
+    assert findings[0].severity == "high"
+    # A loss that moves at your rate is not "frozen".
+    ctx = _fake_ctx(1e-4, batch_start=1.39, batch_end=1.0, probe_lr=1e-3)
+    assert not check_learning_rate(ctx, fit_user=False, fit_best=True, diverged=False)
+
+
+def test_huge_gradients_rank_high_when_your_rate_diverged_though_a_low_rate_fits():
+    from keras_seqfix.diagnosis._probe_checks import check_gradients
+
+    m = dict(grad_norm_global=8.3e3, loss_at_init=1.5, expected_loss_at_init=1.39)
+    norms = {"dense": 7.0e3, "dense_1": 4.0e3}
+    diverged = check_gradients(
+        _fake_ctx(0.01, diverged_at_your_lr=True, **m), norms, True, 0.9
+    )
+    assert diverged[0].code == "exploding_gradients" and diverged[0].score >= 0.85
+    # Fits and does not diverge at your rate: the large norm is only a hint.
+    calm = check_gradients(_fake_ctx(0.01, **m), norms, True, 0.9)
+    assert calm[0].score <= 0.3
