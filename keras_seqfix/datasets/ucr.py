@@ -4,8 +4,6 @@ import numpy as np
 
 from keras_seqfix.datasets._files import data_path
 
-#: The sets shipped with the package, with their published test accuracy of the
-#: fully convolutional network (FCN) baseline used as the reference in the docs.
 UCR_DATASETS = (
     "GunPoint",
     "ArrowHead",
@@ -13,6 +11,14 @@ UCR_DATASETS = (
     "BasicMotions",
     "JapaneseVowels",
 )
+"""The names of the UCR/UEA sets shipped with the package, as `load_ucr` accepts them.
+
+Examples:
+
+    >>> import keras_seqfix as ksf
+    >>> ksf.datasets.UCR_DATASETS
+    ('GunPoint', 'ArrowHead', 'ItalyPowerDemand', 'BasicMotions', 'JapaneseVowels')
+"""
 
 
 def load_ucr(name, *, padded=True, return_class_names=False):

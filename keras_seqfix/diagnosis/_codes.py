@@ -1,6 +1,5 @@
 """The cause vocabulary of `diagnose`: each code with its cause, evidence and fix."""
 
-#: Every cause code `diagnose` can report, in the order of the spec.
 CAUSE_CODES = (
     "label_loss_mismatch",
     "output_activation_mismatch",
@@ -20,6 +19,14 @@ CAUSE_CODES = (
     "overfitting",
     "train_inference_discrepancy",
 )
+"""Every cause code a `Finding` can carry, in the order of the spec (17 codes).
+
+Examples:
+
+    >>> import keras_seqfix as ksf
+    >>> len(ksf.diagnosis.CAUSE_CODES), ksf.diagnosis.CAUSE_CODES[:2]
+    (17, ('label_loss_mismatch', 'output_activation_mismatch'))
+"""
 
 # code -> (cause, evidence measured, default fix). The checks write fixes with the
 # user's numbers in them; these are the generic forms, also used in the docs table.
