@@ -32,8 +32,8 @@ def _round(m, keys):
     return {k: round(float(m[k]), 5) for k in keys if k in m and m[k] is not None}
 
 
-def _fits(m, prefix, expected):
-    start, end = _get(m, f"{prefix}_start"), _get(m, f"{prefix}_end")
+def _fits(m, prefix, expected, end_key="end"):
+    start, end = _get(m, f"{prefix}_start"), _get(m, f"{prefix}_{end_key}")
     if not (math.isfinite(start) and math.isfinite(end)):
         return False
     return end <= 0.6 * start or end <= 0.05 * expected
@@ -58,6 +58,10 @@ def probe_summary(ctx):
     fit_best = (
         _fits(m, "batch_best_lr", expected) if "batch_best_lr_end" in m else fit_user
     )
+    # Given up to 4x the steps (labels without signal are memorised slowly).
+    fit_long = fit_user or fit_best
+    for prefix in ("batch", "batch_best_lr"):
+        fit_long = fit_long or _fits(m, prefix, expected, end_key="long_end")
     holdout = max(int(_get(m, "holdout_samples", 1)), 1)
     chance = _get(m, "val_acc_majority", 0.5)
     margin = max(0.05, 2 * math.sqrt(max(chance * (1 - chance), 0.05) / holdout))
@@ -75,15 +79,29 @@ def probe_summary(ctx):
     )
     init, train_end = _get(m, "loss_at_init"), _get(m, "train_loss_end")
     progress = 1 - train_end / init if math.isfinite(init) and init > 0 else math.nan
+    # The short training on all the data ran at your rate and left the loss well
+    # above where it started, in training mode and in inference mode alike (so
+    # not dropout or BatchNorm statistics): the steps overshoot.
+    lr, probe_lr = ctx.info.learning_rate, _get(m, "probe_lr", math.nan)
+    at_yours = lr is not None and math.isclose(probe_lr, lr, rel_tol=0.01)
+    reference = max(init, expected) if math.isfinite(init) else expected
+    rose = (
+        at_yours
+        and train_end >= 1.25 * reference
+        and _get(m, "loss_inference_mode") >= 1.2 * reference
+    )
+    m["loss_rose_at_your_lr"] = bool(rose)
+    diverged = diverged or rose
     m.update(
         fit_one_batch=fit_user,
         fit_one_batch_best_lr=fit_best,
+        fit_one_batch_longer=fit_long,
         learned_signal=learned,
         signal_margin=margin,
         diverged_at_your_lr=diverged,
         train_progress=progress,
     )
-    return fit_user, fit_best, learned, diverged, progress
+    return fit_user, fit_best, fit_long, learned, diverged, progress
 
 
 def check_learning_rate(ctx, fit_user, fit_best, diverged):
@@ -103,6 +121,8 @@ def check_learning_rate(ctx, fit_user, fit_best, diverged):
         "batch_end",
         "batch_rises",
         "batch_best_lr_end",
+        "loss_at_init",
+        "train_loss_end",
     ]
     evidence = _round(m, keys)
     fix = _FIND_LR_FIX.format(suggestion=f"{suggestion:.2g}" if suggestion else "")
@@ -226,14 +246,27 @@ def check_gradients(ctx, norms, fit_ok, progress):
     return findings
 
 
-def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
+def check_signal_and_capacity(
+    ctx, can_fit, learned, diverged, explained, fit_longer=False
+):
     """`no_signal` (can fit, but no better on real than on shuffled labels) or
-    `underfitting` (cannot even overfit one small batch)."""
+    `underfitting` (cannot even overfit one small batch).
+
+    `can_fit`: the batch fitted in the probe's steps; `fit_longer`: in up to 4x
+    the steps. Where nothing was learned, the longer run decides: labels that
+    carry no signal are memorised slowly but surely, while a model too weak for
+    the task stalls. A model that cannot fit one batch at all makes the
+    real-vs-shuffled comparison moot (Karpathy's order: fit a batch first), so
+    `no_signal` then stays a medium second to `underfitting`.
+    """
+    fit_longer = fit_longer or can_fit
     m, findings = ctx.measurements, []
     keys = [
         "batch_start",
         "batch_end",
         "batch_best_lr_end",
+        "batch_long_end",
+        "batch_best_lr_long_end",
         "val_acc_real",
         "val_acc_shuffled",
         "val_acc_majority",
@@ -252,10 +285,10 @@ def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
     # labels was learned from x, not even on the training samples.
     stuck = math.isfinite(train_end) and train_end >= 0.97 * prior
     m["stuck_at_prior"] = bool(stuck)
-    if not learned and (can_fit or (stuck and not explained)):
+    if not learned and (fit_longer or (stuck and not explained)):
         few = _get(m, "min_samples_per_class", 1000) < 10
         progress = _get(m, "train_progress", 0.0)
-        memorised = can_fit and math.isfinite(progress) and progress >= 0.3
+        memorised = fit_longer and math.isfinite(progress) and progress >= 0.3
         if memorised:
             score = 0.85
         elif _get(m, "min_samples_per_class", 0) >= 20:
@@ -265,6 +298,8 @@ def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
             return findings
         if few:
             score -= 0.25
+        if not fit_longer:
+            score = min(score, 0.45)
         if _get(m, "imbalance_ratio", 1.0) >= 3 and not ctx.weighted:
             score *= 0.6  # predicting the majority class is the imbalance's doing
         title = (
@@ -277,19 +312,21 @@ def check_signal_and_capacity(ctx, can_fit, learned, diverged, explained):
             "# check the label column and the features; inspect x[y == c] per class"
         )
         findings.append(make_finding("no_signal", score, title, evidence, fix))
-        if can_fit:
+        if fit_longer:
             return findings
     if not can_fit and not explained and (not learned or _batch_ratio(m) > 0.85):
+        prefix = "batch_best_lr" if "batch_best_lr_end" in m else "batch"
+        end = _get(m, f"{prefix}_long_end", _get(m, f"{prefix}_end"))
+        steps = int(_get(m, f"{prefix}_long_steps", 0)) or ""
         title = (
-            f"Underfitting: cannot overfit one batch (loss "
-            f"{_get(m, 'batch_start'):.3g} -> {_get(m, 'batch_end'):.3g})"
+            f"Underfitting: cannot overfit one batch{f' in {steps} steps' if steps else ''}"
+            f" (loss {_get(m, f'{prefix}_start'):.3g} -> {end:.3g})"
         )
         fix = (
             "model = ksf.build_lstm_classifier(num_classes, input_shape=..., units=128)\n"
             "# more units/layers, less dropout and weight decay, then train longer"
         )
-        score = 0.5 if findings else 0.8
-        findings.append(make_finding("underfitting", score, title, evidence, fix))
+        findings.append(make_finding("underfitting", 0.8, title, evidence, fix))
     return findings
 
 
@@ -382,7 +419,7 @@ def check_train_inference(ctx):
 
 
 def run_probe_checks(ctx, norms):
-    fit_user, fit_best, learned, diverged, progress = probe_summary(ctx)
+    fit_user, fit_best, fit_long, learned, diverged, progress = probe_summary(ctx)
     can_fit = fit_user or fit_best
     lr_findings = check_learning_rate(ctx, fit_user, fit_best, diverged)
     total = _get(ctx.measurements, "grad_norm_global", 0.0)
@@ -400,6 +437,8 @@ def run_probe_checks(ctx, norms):
     signal = (
         []
         if modes
-        else check_signal_and_capacity(ctx, can_fit, learned, diverged, explained)
+        else check_signal_and_capacity(
+            ctx, can_fit, learned, diverged, explained, fit_longer=fit_long
+        )
     )
     return lr_findings + grad_findings + signal + modes

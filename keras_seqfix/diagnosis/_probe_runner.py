@@ -6,6 +6,9 @@ import numpy as np
 
 from keras_seqfix.diagnosis import _probe
 
+# The longest one-batch overfit, in multiples of `probe_steps` (see run_probes).
+_LONG_OVERFIT = 4
+
 
 def _finite_rows(x, y):
     keep = np.ones(len(x), dtype=bool)
@@ -125,21 +128,19 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
         # The data probes run at the suggestion when it is higher (a slow learning
         # rate must not pass for a data fault); lower only if yours diverges.
         suggestion = float(result.suggestion)
-        raise_lr = suggestion > user_lr or m.get("lr_test_beyond_divergence")
+        raise_lr = suggestion > 1.01 * user_lr or m.get("lr_test_beyond_divergence")
         if math.isfinite(suggestion) and suggestion > 0 and raise_lr:
             state["probe_lr"] = float(np.clip(suggestion, 1e-6, 1.0))
 
-    def overfit_batch(prefix):
+    def overfit_batch(prefix, extend=False):
         def run():
-            steps = probe_steps
-            m[f"{prefix}_start"] = _probe.batch_loss(
-                model, xt[:small], yt[:small], training=False
-            )
+            start = _probe.batch_loss(model, xt[:small], yt[:small], training=False)
+            m[f"{prefix}_start"] = start
             hist = _probe.fit_curve(
                 model,
                 xt[:small],
                 yt[:small],
-                steps=steps,
+                steps=probe_steps,
                 batch_size=small,
                 seed=ctx.seed,
             )
@@ -148,8 +149,40 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
             m[f"{prefix}_nan"] = not np.all(np.isfinite(losses))
             diffs = np.diff(losses)
             m[f"{prefix}_rises"] = float(np.mean(diffs > 0)) if len(diffs) else 0.0
+            if extend:
+                memorise_longer(prefix, start, losses)
 
         return run
+
+    def memorise_longer(prefix, start, losses):
+        # Memorising a batch of labels that carry no signal takes several times
+        # the steps that learnable labels take; a loss that is still falling
+        # is capacity at work, not its absence. Keep going (at most
+        # `_LONG_OVERFIT` times the steps) while each block brings the lowest
+        # loss (mean of an eighth of a block) 3% lower, until the batch fits.
+        def lowest(block_losses):
+            size = max(1, len(block_losses) // 8)
+            chunks = block_losses[: len(block_losses) // size * size].reshape(-1, size)
+            return float(np.nanmin(chunks.mean(axis=1), initial=np.inf))
+
+        steps, best = len(losses), lowest(losses)
+        falling = best <= 0.9 * start and lowest(losses[len(losses) // 2 :]) <= best
+        for block in range(1, _LONG_OVERFIT):
+            if best <= 0.6 * start or not falling:
+                break
+            hist = _probe.fit_curve(
+                model,
+                xt[:small],
+                yt[:small],
+                steps=probe_steps,
+                batch_size=small,
+                seed=ctx.seed + block,
+            )
+            steps += len(hist["step_loss"])
+            low = lowest(np.asarray(hist["step_loss"]))
+            falling, best = low < 0.97 * best, min(best, low)
+        m[f"{prefix}_long_end"] = best if np.isfinite(best) else math.nan
+        m[f"{prefix}_long_steps"] = steps
 
     def real_labels():
         hist = _probe.fit_curve(
@@ -197,16 +230,21 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     attempt("loss at init and gradient norms", init_and_gradients)
     if lr_test and user_lr is not None:
         attempt("learning-rate range test", lr_range_test)
-    attempt(
-        "overfit one small batch at your learning rate", overfit_batch("batch"), user_lr
-    )
     probe_lr = state["probe_lr"]
+    # The last one-batch overfit may run longer (see `memorise_longer`): the one
+    # at your rate if no second one at the suggestion follows.
+    last_is_yours = user_lr is None or probe_lr is None or probe_lr == user_lr
+    attempt(
+        "overfit one small batch at your learning rate",
+        overfit_batch("batch", extend=last_is_yours),
+        user_lr,
+    )
     if user_lr is not None and probe_lr is not None:
         m["probe_lr"] = probe_lr
         if probe_lr != user_lr and not _fits_batch(m):
             attempt(
                 f"overfit one small batch at {probe_lr:.2g}",
-                overfit_batch("batch_best_lr"),
+                overfit_batch("batch_best_lr", extend=True),
                 lr=probe_lr,
             )
     attempt("short training on real labels", real_labels, lr=probe_lr)

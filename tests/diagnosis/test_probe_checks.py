@@ -198,3 +198,97 @@ def test_huge_gradients_rank_high_when_your_rate_diverged_though_a_low_rate_fits
     # Fits and does not diverge at your rate: the large norm is only a hint.
     calm = check_gradients(_fake_ctx(0.01, **m), norms, True, 0.9)
     assert calm[0].score <= 0.3
+
+
+def _signal_findings(**measurements):
+    from keras_seqfix.diagnosis._probe_checks import (
+        check_signal_and_capacity,
+        probe_summary,
+    )
+
+    ctx = _fake_ctx(1e-3, **measurements)
+    ctx.num_classes, ctx.weighted = 2, False
+    fit_user, fit_best, fit_long, learned, diverged, _ = probe_summary(ctx)
+    findings = check_signal_and_capacity(
+        ctx, fit_user or fit_best, learned, diverged, False, fit_longer=fit_long
+    )
+    return sorted(findings, key=lambda f: -f.score)
+
+
+# Real and shuffled labels both at chance, the training loss stuck at log 2, the
+# batch loss 0.69 -> 0.58 in the probe's steps (not yet "fitted").
+_AT_CHANCE = dict(
+    expected_loss_at_init=0.693,
+    prior_entropy=0.693,
+    loss_at_init=0.693,
+    train_loss_end=0.69,
+    val_acc_real=0.51,
+    val_acc_shuffled=0.5,
+    val_acc_majority=0.5,
+    holdout_samples=200,
+    min_samples_per_class=300,
+    batch_start=0.693,
+    batch_end=0.58,
+)
+
+
+def test_labels_memorised_given_more_steps_are_no_signal_not_underfitting():
+    # Labels without signal are memorised slowly but surely: capacity is there.
+    findings = _signal_findings(**_AT_CHANCE, batch_long_end=0.35)
+    assert [f.code for f in findings] == ["no_signal"]
+    assert findings[0].severity == "high"
+
+
+def test_a_batch_that_stalls_is_underfitting_first_and_no_signal_second():
+    # Cannot fit one batch even with 4x the steps: fix capacity first.
+    findings = _signal_findings(**_AT_CHANCE, batch_long_end=0.57)
+    assert [f.code for f in findings] == ["underfitting", "no_signal"]
+    assert findings[0].severity == "high" and findings[1].severity == "medium"
+
+
+def test_the_one_batch_overfit_runs_longer_only_while_the_loss_falls():
+    # Shuffled labels on a small GRU: the batch is not memorised within the
+    # probe's 24 steps but is on its way, so the probe keeps going.
+    x, y = make_data(n=120, classes=2, seed=5)
+    y = np.random.default_rng(7).permutation(y)
+    report = _probe(tiny_model(classes=2, learning_rate=3e-3), x, y, probe_steps=24)
+    m = report.measurements
+    steps = max(m.get("batch_long_steps", 0), m.get("batch_best_lr_long_steps", 0))
+    assert steps > 24 and m["fit_one_batch_longer"], m
+    assert not m["fit_one_batch"] and not m["fit_one_batch_best_lr"], m
+    assert report.codes[0] == "no_signal", str(report)
+    # At 1e-7 with no range test nothing moves: no longer run, not memorised.
+    model = tiny_model(classes=2, learning_rate=1e-7)
+    report = _probe(model, x, y, probe_steps=24, lr_test=False)
+    assert report.measurements["batch_long_steps"] == 24
+    assert not report.measurements["fit_one_batch_longer"]
+
+
+@pytest.mark.parametrize(
+    ("inference_loss", "probe_lr", "too_high"),
+    [(0.95, 10.0, True), (0.5, 10.0, False), (0.95, 0.01, False)],
+)
+def test_loss_rising_in_training_at_your_rate_is_lr_too_high(
+    inference_loss, probe_lr, too_high
+):
+    # The short training at your rate (10.0) left the loss at twice its start.
+    # Not when only the training-mode loss rose (dropout noise), nor when the
+    # training ran at another rate than yours.
+    from keras_seqfix.diagnosis._probe_checks import check_learning_rate, probe_summary
+
+    ctx = _fake_ctx(
+        10.0,
+        loss_at_init=0.69,
+        expected_loss_at_init=0.693,
+        batch_start=0.69,
+        batch_end=0.01,
+        train_loss_end=1.38,
+        loss_inference_mode=inference_loss,
+        probe_lr=probe_lr,
+    )
+    ctx.num_classes = 2
+    fit_user, fit_best, _, _, diverged, _ = probe_summary(ctx)
+    assert diverged is too_high
+    findings = check_learning_rate(ctx, fit_user, fit_best, diverged)
+    high = [f for f in findings if f.code == "lr_too_high"]
+    assert bool(high and high[0].severity == "high") is too_high
