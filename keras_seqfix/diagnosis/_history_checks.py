@@ -20,8 +20,19 @@ def history_dict(history):
     return {str(k): [float(v) for v in np.ravel(vals)] for k, vals in curves.items()}
 
 
+def _accuracy_gap(curves, last=3):
+    """Training minus validation accuracy over the last epochs (NaN if unknown)."""
+    for name in curves:
+        if (name == "acc" or name.endswith("accuracy")) and f"val_{name}" in curves:
+            train, val = curves[name][-last:], curves[f"val_{name}"][-last:]
+            if len(train) == len(val) and np.all(np.isfinite(train + val)):
+                return float(np.mean(train) - np.mean(val))
+    return math.nan
+
+
 def check_history_overfitting(ctx, curves):
-    """Validation loss rising well above its best while training loss falls."""
+    """Validation loss rising well above its best while training loss falls, or a
+    wide generalisation gap (training accuracy 20 points above validation)."""
     train, val = curves.get("loss", []), curves.get("val_loss", [])
     if len(val) < 3 or len(train) < len(val) or not np.all(np.isfinite(val)):
         return []
@@ -29,9 +40,22 @@ def check_history_overfitting(ctx, curves):
     rise = (val[-1] - val[best]) / max(abs(val[best]), 1e-8)
     after = len(val) - 1 - best
     train_fell = train[-1] < train[best] * 0.95
-    if after < 2 or not train_fell:
+    # High variance (the bias/variance reading of the two curves): the model
+    # fits its training data far better than held-out data, even while the
+    # validation loss still creeps down. The fix is the same: regularise, stop
+    # early, augment, get more data.
+    acc_gap = _accuracy_gap(curves)
+    wide_gap = (
+        len(val) >= 5
+        and acc_gap >= 0.2
+        and val[-1] >= 2 * train[-1] + 0.02
+        and train[-1] < train[0] * 0.5
+    )
+    if (after < 2 or not train_fell) and not wide_gap:
         return []
     score = 0.85 if rise >= 0.5 else 0.65 if rise >= 0.2 else 0.3 if rise >= 0.08 else 0
+    if after < 2 or not train_fell:
+        score = 0
     # How long and how steadily val loss has risen matters as much as how far:
     # best epoch in the first 60% of the run, the later half of the epochs since
     # then above the best by the same margin, and a training loss far below it.
@@ -43,6 +67,9 @@ def check_history_overfitting(ctx, curves):
     gap = val[-1] >= 2 * train[-1] + 0.02
     if score and rise >= 0.08 and sustained and gap:
         score = max(score, 0.55)
+    from_rise = score > 0
+    if wide_gap:
+        score = max(score, 0.65 if acc_gap >= 0.35 else 0.55)
     if not score:
         return []
     evidence = {
@@ -54,6 +81,8 @@ def check_history_overfitting(ctx, curves):
         "val_loss_rise": round(rise, 3),
         "rising_since_best": sustained,
     }
+    if math.isfinite(acc_gap):
+        evidence["train_minus_val_accuracy"] = round(acc_gap, 3)
     fix = (
         'model.fit(..., validation_data=(x_val, y_val), callbacks=[ksf.early_stopping("patient")])\n'
         "# and regularise: dropout=0.3 in ksf.build_lstm_classifier, augmentation\n"
@@ -63,6 +92,11 @@ def check_history_overfitting(ctx, curves):
         f"Overfitting: validation loss rose {rise:.0%} above its best "
         f"(epoch {best + 1}) over {after} epochs"
     )
+    if not from_rise:
+        title = (
+            f"Overfitting: training accuracy {acc_gap:.0%} above validation accuracy,"
+            f" validation loss {val[-1]:.3g} vs training loss {train[-1]:.3g}"
+        )
     return [make_finding("overfitting", score, title, evidence, fix)]
 
 

@@ -251,3 +251,24 @@ def test_short_wobble_in_val_loss_stays_low():
         "val_loss": [1.0, 0.6, 0.45, 0.4, 0.38, 0.36, 0.35, 0.34, 0.36, 0.38],
     }
     assert _run(tiny_model(), x, y, history=history).healthy
+
+
+def test_wide_accuracy_gap_is_overfitting_though_val_loss_still_falls():
+    # Training accuracy 30 points above validation accuracy and a validation
+    # loss three times the training loss: high variance, whatever the trend.
+    x, y = make_data()
+    epochs = 12
+    history = {
+        "loss": [1.1 * 0.8**e for e in range(epochs)],
+        "val_loss": [1.1 - 0.04 * e for e in range(epochs)],
+        "accuracy": [0.4 + 0.05 * e for e in range(epochs)],
+        "val_accuracy": [0.4 + 0.02 * e for e in range(epochs)],
+    }
+    report = _run(tiny_model(), x, y, history=history)
+    assert report.codes[0] == "overfitting", str(report)
+    assert report.findings[0].severity == "medium"
+    assert report.findings[0].evidence["train_minus_val_accuracy"] >= 0.2
+    # The same curves with validation accuracy 5 points behind: healthy.
+    history["val_accuracy"] = [a - 0.05 for a in history["accuracy"]]
+    history["val_loss"] = [v * 1.1 + 0.02 for v in history["loss"]]
+    assert _run(tiny_model(), x, y, history=history).healthy
