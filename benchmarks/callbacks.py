@@ -1,15 +1,27 @@
 """Cost and quality of the training callbacks, measured side by side in one run.
 
 Run: python benchmarks/callbacks.py [--part cost|monitor|quality|all] [--repeats 5]
+         [--epochs 20] [--seeds 3] [--datasets ...] [--cache FILE] [--plot FILE]
 
 - cost: `find_lr` wall time for 100 steps vs the same number of plain
   `model.fit` steps on the same model and data (target <= 1.3x).
 - monitor: median epoch time of `fit` with `GradientNormMonitor()` at its
   defaults vs without (target <= 1.10x); also with `per_batch=True`.
 - quality: on three shipped UCR data sets, the learning rate `find_lr` suggests
-  vs a 7-point log grid 1e-5 .. 1e-1 trained for the same epochs: the final
-  validation (test split) loss at the suggestion relative to the grid's best
-  (target within 10%) and relative to the Keras default 1e-3.
+  vs a 7-point log grid 1e-5 .. 1e-1 trained for the same epochs (batch 16): the
+  final validation (test split) loss at the suggestion relative to the grid's
+  best (target within 10%) and relative to the Keras default 1e-3. Per seed
+  (`--seeds 3` by default: seeds 0, 1, 2) one model, one range test on it, and
+  every training starts from that model's exact initial state with the same
+  shuffling; losses are medians over the seeds, per rate, and the suggestion's
+  median is over its own per-seed suggestions. `--cache FILE` makes a long run
+  resumable (one JSON line per finished training); `--plot FILE` draws the
+  range-test curves next to the grid's losses.
+
+Quality run on a shared machine, split over processes and joined:
+    python benchmarks/callbacks.py --part quality --datasets BasicMotions --cache q.jsonl
+    ... (one per data set, same cache file or files concatenated), then
+    python benchmarks/callbacks.py --part quality --cache q.jsonl --plot lr_quality.png
 
 The model is `keras_seqfix.models.build_lstm_classifier(units=32)` when it is
 available, else a small plain Keras LSTM. Medians over `--repeats`, alternating
@@ -17,6 +29,10 @@ the two variants so machine noise hits both alike.
 """
 
 import argparse
+import functools
+import hashlib
+import inspect
+import json
 import math
 import os
 import statistics
@@ -149,41 +165,201 @@ def part_monitor(repeats, epochs=6):
     print("[monitor] target: defaults ('monitor') <= 1.10x")
 
 
-def _train(x, y, xv, yv, lr, epochs, seed):
-    model = build_model(x, int(y.max()) + 1, seed=seed)
-    model.optimizer.learning_rate = lr
-    hist = model.fit(
-        x, y, validation_data=(xv, yv), batch_size=16, epochs=epochs, verbose=0
+def _cache_key(name, seed, lr, epochs):
+    return f"{name}|{seed}|{lr:.6g}|{epochs}"
+
+
+class _Cache:
+    """Final losses of finished trainings, one JSON line each, keyed by data set,
+    seed, learning rate and epochs. A training is a deterministic function of
+    those (same initial weights, same shuffling), so a run that is cut off (the
+    quality part takes long on a shared machine) resumes where it stopped, and
+    several processes can each run one data set. `--cache` is off by default."""
+
+    def __init__(self, path):
+        self.path, self.values = path, {}
+        if path and os.path.exists(path):
+            with open(path) as f:
+                for line in f:
+                    record = json.loads(line)
+                    self.values[record["key"]] = record["value"]
+
+    def get(self, key, compute):
+        if key not in self.values:
+            self.values[key] = compute()
+            if self.path:
+                with open(self.path, "a") as f:
+                    f.write(json.dumps({"key": key, "value": self.values[key]}) + "\n")
+        return self.values[key]
+
+
+def _final_val_loss(model, x, y, xv, yv, lr, epochs, seed):
+    """`model` is a `_LazyModel`. Train from the model's current state at `lr`, return the final validation
+    loss, and put the model back exactly (so every rate starts from the same
+    weights and optimizer state, and the compiled functions are reused)."""
+    from keras_seqfix._backend.state import preserved_state
+
+    model = model()
+    with preserved_state(model):
+        model.optimizer.learning_rate = lr
+        keras.utils.set_random_seed(seed)  # same shuffling for every rate
+        model.fit(x, y, batch_size=16, epochs=epochs, verbose=0)
+        value = model.evaluate(xv, yv, batch_size=256, verbose=0)
+    value = value[0] if isinstance(value, list) else value
+    return float(value) if math.isfinite(value) else math.inf
+
+
+def _curve(model, x, y, seed):
+    keras.utils.set_random_seed(seed)
+    result = ksf.find_lr(model, x, y, batch_size=16, num_steps=100, verbose=0)
+    return {
+        "lrs": result.lrs.tolist(),
+        "losses": result.losses.tolist(),
+        "raw_losses": result.raw_losses.tolist(),
+        "diverged": result.diverged,
+    }
+
+
+def _curve_code():
+    """Hash of the code that records the curve: a cached curve is reused only
+    while that code is unchanged (the suggestion is always recomputed)."""
+    from keras_seqfix.callbacks import find_lr, lr_range_finder
+
+    text = inspect.getsource(lr_range_finder) + inspect.getsource(find_lr)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+class _LazyModel:
+    """The benchmark model for one seed, built only when a result is not cached."""
+
+    def __init__(self, x, y, seed):
+        self.x, self.y, self.seed, self._model = x, y, seed, None
+
+    def __call__(self):
+        if self._model is None:
+            self._model = build_model(self.x, int(self.y.max()) + 1, seed=self.seed)
+        return self._model
+
+
+def _seed_losses(name, data, seed, epochs, cache, code):
+    """(range-test result, {lr: final val loss} over the grid and the suggestion)."""
+    from keras_seqfix.callbacks import LRFinderResult
+
+    (x, y), (xv, yv) = data
+    model = _LazyModel(x, y, seed)
+    curve = cache.get(
+        f"{name}|{seed}|curve|{code}", lambda: _curve(model(), x, y, seed)
     )
-    return hist.history["val_loss"][-1]
+    result = LRFinderResult(curve["lrs"], curve["losses"], curve["raw_losses"])
+    lr = result.suggestion
+    losses = {}
+    for rate in (*GRID, lr):
+        losses[rate] = cache.get(
+            _cache_key(name, seed, rate, epochs),
+            functools.partial(_final_val_loss, model, x, y, xv, yv, rate, epochs, seed),
+        )
+    return result, losses
 
 
-def part_quality(epochs, datasets=QUALITY_SETS, seed=0):
-    ratios_best, ratios_default = [], []
+def _interpolated(losses, lr):
+    """A seed's final loss at `lr`, interpolated linearly in log(lr) between the
+    grid rates (an estimate for the rules that were not trained)."""
+    return float(np.interp(np.log(lr), np.log(GRID), [losses[g] for g in GRID]))
+
+
+def _plot(panels, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8))
+    for ax, (name, result, medians, suggested) in zip(
+        np.atleast_1d(axes), panels, strict=True
+    ):
+        ax.plot(result.lrs, result.raw_losses, color="0.8", lw=1, label="batch loss")
+        ax.plot(result.lrs, result.losses, color="C0", lw=2, label="smoothed loss")
+        ax.set_xscale("log")
+        ax.set_ylim(0, 1.3 * result.losses[: len(result.losses) // 10 + 1].max())
+        ax.set_xlabel("learning rate")
+        ax.set_ylabel("range test: training loss (seed 0)")
+        ax.set_title(name)
+        right = ax.twinx()
+        right.plot(list(medians), list(medians.values()), "ko-", label="final val loss")
+        for i, lr in enumerate(suggested):
+            label = "at the suggestions" if i == 0 else None
+            right.axvline(lr, color="C3", ls="--", lw=1, label=label)
+        right.set_ylabel("val loss after training (median)")
+        right.set_ylim(0, None)
+        if ax is np.atleast_1d(axes)[0]:
+            handles = ax.get_legend_handles_labels()
+            extra = right.get_legend_handles_labels()
+            ax.legend(handles[0] + extra[0], handles[1] + extra[1], fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"[quality] figure: {path}")
+
+
+def part_quality(
+    epochs, datasets=QUALITY_SETS, seeds=3, cache=None, plot=None, first_seed=0
+):
+    """Per data set and seed: one model (initial weights from the seed), the
+    range test on it, then `epochs` epochs at each grid rate and at the
+    suggestion, each from the same initial state. The losses are medians over
+    the seeds, per rate; the suggestion's median is over its own per-seed
+    suggestions (so the noise of the range test counts against it)."""
+    from keras_seqfix.callbacks.lr_finder_result import SUGGESTION_METHODS
+
+    cache, code = _Cache(cache), _curve_code()
+    ratios_best, ratios_default, panels = [], [], []
     for name in datasets:
-        (x, y), (xv, yv) = ksf.load_ucr(name)
-        model = build_model(x, int(y.max()) + 1, seed=seed)
-        result = ksf.find_lr(model, x, y, batch_size=16, num_steps=100, verbose=0)
-        lr = result.suggestion
-        grid = {g: _train(x, y, xv, yv, g, epochs, seed) for g in GRID}
-        at_suggestion = _train(x, y, xv, yv, lr, epochs, seed)
-        finite = {g: v for g, v in grid.items() if math.isfinite(v)}
-        best_lr = min(finite, key=finite.get)
-        rel_best = at_suggestion / finite[best_lr]
-        rel_default = at_suggestion / grid[GRID[3]]  # GRID[3] == 1e-3
+        data = ksf.load_ucr(name)
+        grid = {g: [] for g in GRID}
+        at_suggestion, suggested, results, per_seed = [], [], [], []
+        rules = {m: [] for m in SUGGESTION_METHODS if m != "valley"}
+        for seed in range(first_seed, first_seed + seeds):
+            result, losses = _seed_losses(name, data, seed, epochs, cache, code)
+            results.append(result)
+            suggested.append(result.suggestion)
+            at_suggestion.append(losses[result.suggestion])
+            per_seed.append(losses[result.suggestion] / min(losses[g] for g in GRID))
+            for g in GRID:
+                grid[g].append(losses[g])
+            for method, lr in result.suggestions.items():
+                if method != result.method:
+                    rules[method].append(_interpolated(losses, lr))
+        medians = {g: statistics.median(v) for g, v in grid.items()}
+        best_lr = min(medians, key=medians.get)
+        sugg = statistics.median(at_suggestion)
+        rel_best, rel_default = sugg / medians[best_lr], sugg / medians[GRID[3]]
         ratios_best.append(rel_best)
         ratios_default.append(rel_default)
-        table = "  ".join(f"{g:.1e}:{v:.3f}" for g, v in grid.items())
-        print(f"[quality] {name}: suggestion {lr:.2e} -> val_loss {at_suggestion:.3f}")
-        print(f"[quality]   grid {table}")
+        lrs = ", ".join(f"{v:.2g}" for v in suggested)
+        table = "  ".join(f"{g:.1e}:{v:.4f}" for g, v in medians.items())
+        print(f"[quality] {name}: suggestions {lrs} -> median val_loss {sugg:.4f}")
+        print(f"[quality]   grid medians {table}")
         print(
             f"[quality]   best grid lr {best_lr:.1e}; suggestion / best = "
-            f"{rel_best:.3f}, suggestion / 1e-3 = {rel_default:.3f}"
+            f"{rel_best:.3f}, suggestion / 1e-3 = {rel_default:.3f}; "
+            f"suggestion - best = {sugg - medians[best_lr]:+.4f}"
         )
+        spread = ", ".join(f"{r:.2f}" for r in per_seed)
+        print(
+            f"[quality]   per seed, suggestion / that seed's best grid loss: {spread}"
+        )
+        others = ", ".join(
+            f"{method} {statistics.median(v) / medians[best_lr]:.2f}"
+            for method, v in rules.items()
+        )
+        print(f"[quality]   other rules / best (interpolated on the grid): {others}")
+        panels.append((name, results[0], medians, suggested))
     print(
-        f"[quality] {epochs} epochs; median suggestion/best {statistics.median(ratios_best):.3f} "
-        f"(target <= 1.10), median suggestion/1e-3 {statistics.median(ratios_default):.3f}"
+        f"[quality] {epochs} epochs, batch 16, medians over {seeds} seeds; "
+        f"suggestion/best {', '.join(f'{r:.2f}' for r in ratios_best)} (target <= 1.10), "
+        f"suggestion/1e-3 {', '.join(f'{r:.2f}' for r in ratios_default)}"
     )
+    if plot:
+        _plot(panels, plot)
 
 
 def main(argv=None):
@@ -198,13 +374,28 @@ def main(argv=None):
     parser.add_argument(
         "--datasets", nargs="+", default=list(QUALITY_SETS), help="quality: UCR names"
     )
+    parser.add_argument("--seeds", type=int, default=3, help="quality: how many seeds")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="quality: seeds start here"
+    )
+    parser.add_argument(
+        "--cache", default=None, help="quality: JSON-lines file to resume from"
+    )
+    parser.add_argument("--plot", default=None, help="quality: save a figure here")
     args = parser.parse_args(argv)
     if args.part in ("cost", "all"):
         part_cost(args.repeats)
     if args.part in ("monitor", "all"):
         part_monitor(max(2, args.repeats // 2))
     if args.part in ("quality", "all"):
-        part_quality(args.epochs, args.datasets)
+        part_quality(
+            args.epochs,
+            args.datasets,
+            args.seeds,
+            args.cache,
+            args.plot,
+            args.first_seed,
+        )
 
 
 if __name__ == "__main__":

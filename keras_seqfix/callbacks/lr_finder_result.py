@@ -84,7 +84,11 @@ class LRFinderResult:
             fastest per log-step, before its minimum. `"minimum"`: the rate at the lowest loss,
             divided by 10.
         method: the method behind `suggestion`. Defaults to `"valley"`.
-        suggestion: `suggestions[method]`, the learning rate to use.
+        suggestion: `suggestions[method]`, the learning rate to start from. The
+            test sees only the training loss: it cannot tell that a very short
+            run gains from a higher rate, or that a tiny data set overfits at a
+            higher rate. When you can afford a few runs, also try 3x above and
+            below it (docs/callbacks.md, "Quality of the suggestion").
         diverged: whether the test stopped because the loss diverged or
             became non-finite.
 
