@@ -16,9 +16,19 @@ class method is back and nothing is left on the optimizer or the model (no
 variable, no attribute, nothing saved). The wrapper runs inside the traced
 train function, so it also works under `jit_compile=True` as long as `tap`
 only uses traceable ops (on JAX: `jax.debug.callback` to reach the host).
+
+Distributed training: under `tf.distribute` strategies `apply` runs once per
+replica with that replica's gradients (the optimizer sums them across replicas
+inside), so the tap sums them first (`global_gradients`, one extra all-reduce per
+step) and sees the gradients of the global batch. Under JAX's
+`keras.distribution.DataParallel` the train step is one program over the global
+batch: the gradients are already global, and `jax.debug.callback` runs once with
+the full values.
 """
 
 import keras
+
+from keras_seqfix._backend.state import strategy_scope
 
 _MARK = "_keras_seqfix_gradient_tap"
 
@@ -53,7 +63,7 @@ def install_gradient_tap(optimizer, tap):
             if variables is None:
                 variables = optimizer._trainable_variables
             return tap(
-                list(grads),
+                global_gradients(list(grads)),
                 list(variables),
                 _loss_scale(optimizer),
                 lambda: original(grads, trainable_variables),
@@ -79,6 +89,46 @@ def install_gradient_tap(optimizer, tap):
             "Gradient monitoring supports the 'tensorflow', 'jax' and 'torch' "
             f"backends. Received: keras.backend.backend()={backend!r}."
         )
+
+
+def global_gradients(grads):
+    """The gradients of the global batch, also inside a `tf.distribute` replica.
+
+    In a replica context with more than one replica each replica holds the
+    gradient of its share of the loss (Keras scales the loss by one over the
+    number of replicas), so their sum is the gradient of the global batch: the
+    same all-reduce the optimizer does before it updates. Elsewhere (one device,
+    JAX, PyTorch) the gradients are returned unchanged.
+
+    Args:
+        grads: list of gradients (`None` entries allowed).
+
+    Returns:
+        A list of the same length.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return grads
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return grads
+    present = [tf.convert_to_tensor(g) for g in grads if g is not None]
+    if not present:
+        return grads
+    summed = iter(context.all_reduce(tf.distribute.ReduceOp.SUM, present))
+    return [None if g is None else next(summed) for g in grads]
+
+
+def state_scope(model):
+    """Where to create variables that a tap updates inside the train step.
+
+    On TensorFlow the model's distribution strategy scope (so the variables are
+    mirrored on every replica, like the model's own), elsewhere nothing.
+    Create them with `aggregation="only_first_replica"`: after
+    `global_gradients` every replica computes the same values.
+    """
+    return strategy_scope(model)
 
 
 def remove_gradient_tap(optimizer):

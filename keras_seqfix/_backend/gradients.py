@@ -11,7 +11,7 @@ costs nothing on a backend that is not installed.
 import keras
 import numpy as np
 
-from keras_seqfix._backend.state import ModelState, restore_state
+from keras_seqfix._backend.state import ModelState, restore_state, variable_to_numpy
 
 
 def _check_compiled(model):
@@ -124,7 +124,7 @@ def compute_gradients(model, x, y, sample_weight=None):
     kept = [v for v in model.variables if not v.trainable]
     kept += list(model.metrics_variables)
     state = ModelState(
-        model_values=[(v, np.array(keras.ops.convert_to_numpy(v.value))) for v in kept],
+        model_values=[(v, variable_to_numpy(v)) for v in kept],
         optimizer_values=[],
     )
     try:

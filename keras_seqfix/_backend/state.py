@@ -35,8 +35,18 @@ class ModelState:
         return len(self.model_values) + len(self.optimizer_values)
 
 
+def variable_to_numpy(variable):
+    """A NumPy copy of a variable's value, on every backend.
+
+    Through `convert_to_tensor`: under `tf.distribute` `variable.value` is a
+    mirrored variable that NumPy cannot read directly; its tensor is the value.
+    """
+    value = keras.ops.convert_to_tensor(variable)
+    return np.array(keras.ops.convert_to_numpy(value), copy=True)
+
+
 def _copy(variable):
-    return (variable, np.array(keras.ops.convert_to_numpy(variable.value), copy=True))
+    return (variable, variable_to_numpy(variable))
 
 
 def _unique(variables):
@@ -46,6 +56,15 @@ def _unique(variables):
             seen.add(id(variable))
             out.append(variable)
     return out
+
+
+def strategy_scope(model):
+    """The scope the model's variables live in: on TensorFlow its distribution
+    strategy's (so variables made for it are mirrored across replicas like the
+    model's own under `tf.distribute`), elsewhere no scope at all."""
+    if keras.backend.backend() == "tensorflow":
+        return model.distribute_strategy.scope()
+    return contextlib.nullcontext()
 
 
 def snapshot_state(model):
@@ -85,7 +104,8 @@ def snapshot_state(model):
     optimizer_vars = []
     if optimizer is not None:
         if not optimizer.built:
-            optimizer.build(model.trainable_variables)
+            with strategy_scope(model):  # mirrored under tf.distribute
+                optimizer.build(model.trainable_variables)
         optimizer_vars = _unique(optimizer.variables)
     return ModelState(
         model_values=[_copy(v) for v in model_vars],

@@ -195,7 +195,10 @@ class GradientNormMonitor(keras.callbacks.Callback):
         }
 
     def on_train_begin(self, logs=None):
-        from keras_seqfix._backend.gradient_tap import install_gradient_tap
+        from keras_seqfix._backend.gradient_tap import (
+            install_gradient_tap,
+            state_scope,
+        )
         from keras_seqfix._backend.gradients import layer_of_variable
 
         model = self.model
@@ -213,10 +216,16 @@ class GradientNormMonitor(keras.callbacks.Callback):
         self._layers = {layer.name: layer for layer in getattr(model, "layers", [])}
         self.history, self.batch_history, self.problems = {}, {}, {}
         self._host = self._zeros()
-        self._vars = {
-            name: keras.Variable(value, trainable=False, name=f"ksf_gradient_{name}")
-            for name, value in self._zeros().items()
-        }
+        with state_scope(model):  # mirrored under tf.distribute, like the model
+            self._vars = {
+                name: keras.Variable(
+                    value,
+                    trainable=False,
+                    aggregation="only_first_replica",
+                    name=f"ksf_gradient_{name}",
+                )
+                for name, value in self._zeros().items()
+            }
         install_gradient_tap(model.optimizer, self._tap)
         model.make_train_function(force=True)  # trace a step that goes through the tap
 
@@ -234,7 +243,9 @@ class GradientNormMonitor(keras.callbacks.Callback):
     def _read(self):
         if keras.backend.backend() == "jax":
             return self._host
-        return {k: keras.ops.convert_to_numpy(v.value) for k, v in self._vars.items()}
+        from keras_seqfix._backend.state import variable_to_numpy
+
+        return {k: variable_to_numpy(v) for k, v in self._vars.items()}
 
     def _as_logs(self, norms, ratios):
         out = {"grad_norm": float(norms[0])}

@@ -169,6 +169,15 @@ def check_learning_rate(ctx, fit_user, fit_best, diverged):
     return findings
 
 
+def _saturated(m):
+    """Every gradient exactly zero while the loss at initialisation is far above
+    log K: the output saturated (what exploding activations look like on
+    backends whose cross-entropy clips the probabilities)."""
+    init, expected = _get(m, "loss_at_init"), _get(m, "expected_loss_at_init", 1.0)
+    total = _get(m, "grad_norm_global")
+    return total == 0.0 and math.isfinite(init) and init > 5 * expected + 1
+
+
 def check_gradients(ctx, norms, fit_ok, progress):
     """Vanishing or exploding per-layer gradient norms at initialisation."""
     m, findings = ctx.measurements, []
@@ -197,15 +206,18 @@ def check_gradients(ctx, norms, fit_ok, progress):
     evidence = {
         k: round(v, 8) if isinstance(v, float) else v for k, v in evidence.items()
     }
+    init, expected = _get(m, "loss_at_init"), _get(m, "expected_loss_at_init", 1.0)
+    init_off = math.isfinite(init) and init > 5 * expected + 1  # Karpathy: vs log K
     explode = 0.0
     if len(finite) < len(values) or not math.isfinite(total):
         explode = 0.9
-    elif total >= 1e3:
+    elif total >= 1e3 or _saturated(m):
+        # JAX and PyTorch compute cross-entropy from clipped probabilities, so
+        # the activations that give TensorFlow huge gradients give them exactly
+        # zero ones (a saturated softmax): the same cause, the same fix.
         explode = 0.85
     elif total >= 50:
         explode = 0.55
-    init, expected = _get(m, "loss_at_init"), _get(m, "expected_loss_at_init", 1.0)
-    init_off = math.isfinite(init) and init > 5 * expected + 1  # Karpathy: vs log K
     # Fitting at the range test's (much lower) rate does not excuse gradients that
     # make your own learning rate diverge: there the divergence is their symptom.
     diverged = bool(m.get("diverged_at_your_lr"))
@@ -213,6 +225,11 @@ def check_gradients(ctx, norms, fit_ok, progress):
         explode = min(explode, 0.3)
     if explode:
         title = f"Exploding gradients: global norm {total:.3g} at initialisation"
+        if _saturated(m):
+            title = (
+                f"Exploding activations: loss {init:.3g} at initialisation "
+                f"(expected {expected:.3g}), saturated output, zero gradients"
+            )
         fix = (
             "keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)  # clip\n"
             "# and keep default initialisers (glorot_uniform), scale the inputs"
@@ -423,7 +440,7 @@ def run_probe_checks(ctx, norms):
     can_fit = fit_user or fit_best
     lr_findings = check_learning_rate(ctx, fit_user, fit_best, diverged)
     total = _get(ctx.measurements, "grad_norm_global", 0.0)
-    if not math.isfinite(total) or total >= 1e3:
+    if not math.isfinite(total) or total >= 1e3 or _saturated(ctx.measurements):
         # Gradients already huge at initialisation: the divergence follows from
         # them, whatever the learning rate.
         for f in lr_findings:

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_seqfix._backend.dtypes import augmentation_dtypes
 from keras_seqfix.layers import _affine, _plan
 
 
@@ -99,6 +100,9 @@ class SequenceAugmentation(keras.layers.Layer):
         value_range=(0, 255),
         **kwargs,
     ):
+        # Augmentation keeps the input's dtype under mixed precision policies
+        # (see keras_seqfix._backend.dtypes): no autocast of the inputs.
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         if layers is not None and not isinstance(layers, (list, tuple)):
             raise TypeError(
@@ -173,10 +177,15 @@ class SequenceAugmentation(keras.layers.Layer):
         height, width = self._output_hw(input_shape[2], input_shape[3])
         return (input_shape[0], input_shape[1], height, width, input_shape[4])
 
+    def compute_output_spec(self, inputs, training=True):
+        _, output = augmentation_dtypes(inputs, self.compute_dtype)
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), output)
+
     def call(self, inputs, training=True):
-        x = ops.cast(inputs, self.compute_dtype)
+        work, output = augmentation_dtypes(inputs, self.compute_dtype)
+        x = ops.cast(inputs, work)
         if not training:
-            return self._center_crops(x)
+            return ops.cast(self._center_crops(x), output)
         height, width, channels = x.shape[2], x.shape[3], x.shape[4]
         batch, frames = ops.shape(x)[0], ops.shape(x)[1]
         for step in self._steps:
@@ -188,6 +197,7 @@ class SequenceAugmentation(keras.layers.Layer):
                     sample, training=True, seed=self.seed_generator
                 )
                 t = {k: ops.expand_dims(v, 1) for k, v in t.items()}
+                x = ops.cast(x, layer.compute_dtype)  # the dtype of its draws
                 x = layer.transform_images(x, t, training=True)
             elif kind == "flip":
                 layer = step[1]
@@ -209,8 +219,14 @@ class SequenceAugmentation(keras.layers.Layer):
                     matrices.append(self._crop_offsets(batch, height, width, crop))
                 matrix = _affine.compose(matrices) if len(matrices) > 1 else matrices[0]
                 # One matrix per sequence, repeated for each of its frames.
-                matrix = ops.reshape(
-                    ops.broadcast_to(matrix[:, None, :], (batch, frames, 8)), (-1, 8)
+                # A fresh tensor (ops.copy): the torch backend's affine_transform
+                # writes into the matrix it is given, which a broadcast view of a
+                # batch of one would share between frames.
+                matrix = ops.copy(
+                    ops.reshape(
+                        ops.broadcast_to(matrix[:, None, :], (batch, frames, 8)),
+                        (-1, 8),
+                    )
                 )
                 folded = ops.reshape(x, (-1, height, width, channels))
                 folded = ops.image.affine_transform(
@@ -225,8 +241,8 @@ class SequenceAugmentation(keras.layers.Layer):
                     height, width = crop.height, crop.width
                     folded = folded[:, :height, :width, :]
                 x = ops.reshape(folded, (batch, frames, height, width, channels))
-            x = ops.cast(x, self.compute_dtype)
-        return x
+            x = ops.cast(x, work)
+        return ops.cast(x, output)
 
     def _crop_offsets(self, batch, height, width, crop):
         """Per-sequence random top-left corner of the crop, as an offset matrix."""

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_seqfix._backend.dtypes import augmentation_dtypes
 from keras_seqfix.layers import _time_ops
 
 FILLS = ("previous", "zeros")
@@ -74,6 +75,9 @@ class TemporalAugmentation(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
+        # Augmentation keeps the input's dtype under mixed precision policies
+        # (see keras_seqfix._backend.dtypes): no autocast of the inputs.
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         if crop_length is not None and (
             not isinstance(crop_length, int) or crop_length < 1
@@ -120,8 +124,16 @@ class TemporalAugmentation(keras.layers.Layer):
             return tuple(input_shape)
         return (input_shape[0], self.crop_length, *input_shape[2:])
 
+    def compute_output_spec(self, inputs, training=True):
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+        if keras.backend.is_float_dtype(dtype):  # token ids stay integers
+            dtype = augmentation_dtypes(inputs, self.compute_dtype)[1]
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype)
+
     def call(self, inputs, training=True):
         x = ops.convert_to_tensor(inputs)
+        if keras.backend.is_float_dtype(x.dtype):  # token ids stay integers
+            x = ops.cast(x, augmentation_dtypes(x, self.compute_dtype)[1])
         batch, time = ops.shape(x)[0], ops.shape(x)[1]
         last = ops.cast(time, "float32") - 1.0
         if not training:

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_seqfix._backend.dtypes import augmentation_dtypes
 from keras_seqfix.layers import _time_ops
 
 
@@ -73,6 +74,9 @@ class TimeSeriesAugmentation(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
+        # Augmentation keeps the input's dtype under mixed precision policies
+        # (see keras_seqfix._backend.dtypes): no autocast of the inputs.
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         for name, value in [
             ("jitter", jitter),
@@ -114,15 +118,20 @@ class TimeSeriesAugmentation(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
+    def compute_output_spec(self, inputs, training=True):
+        _, output = augmentation_dtypes(inputs, self.compute_dtype)
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), output)
+
     def _normal(self, shape, stddev, mean=0.0):
         return keras.random.normal(
             shape, mean=mean, stddev=stddev, seed=self.seed_generator
         )
 
     def call(self, inputs, training=True):
-        x = ops.cast(inputs, self.compute_dtype)
+        work, output = augmentation_dtypes(inputs, self.compute_dtype)
+        x = ops.cast(inputs, work)
         if not training:
-            return x
+            return ops.cast(x, output)
         batch, time = ops.shape(x)[0], ops.shape(x)[1]
         features = x.shape[-1]
         first, last, mask = _time_ops.valid_span(x)
@@ -162,7 +171,7 @@ class TimeSeriesAugmentation(keras.layers.Layer):
             x = x * ops.where(mask > 0, factor, 1.0)
         if self.jitter:
             x = x + self._normal(ops.shape(x), self.jitter) * mask
-        return x
+        return ops.cast(x, output)
 
     def get_config(self):
         config = super().get_config()

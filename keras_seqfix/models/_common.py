@@ -122,10 +122,13 @@ def recurrent_stack(
 def classifier_head(x, num_classes, *, dropout, kernel_regularizer):
     if dropout:
         x = keras.layers.Dropout(dropout, name="head_dropout")(x)
+    # float32 under mixed precision policies: a float16 softmax saturates and
+    # the loss would see probabilities of exactly 0 or 1.
     return keras.layers.Dense(
         num_classes,
         activation="softmax",
         kernel_regularizer=kernel_regularizer,
+        dtype="float32",
         name="predictions",
     )(x)
 

@@ -136,6 +136,7 @@ def test_unknown_frame_count_in_a_model_and_in_fit():
         assert model.predict(moving_clips(frames=frames), verbose=0).shape == (4, 1)
 
 
+@pytest.mark.backend("tensorflow")  # keras_seqfix layers run on tf.data only there
 def test_tf_data_map():
     tf = pytest.importorskip("tensorflow")
     aug = SequenceAugmentation(**GEOMETRIC, seed=0)

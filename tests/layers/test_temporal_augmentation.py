@@ -92,6 +92,7 @@ def test_same_seed_same_output_and_image_clips_with_unknown_length():
             assert any(np.array_equal(out[i, t], frame) for frame in clips[i])
 
 
+@pytest.mark.backend("tensorflow")  # keras_seqfix layers run on tf.data only there
 def test_tf_data_map():
     tf = pytest.importorskip("tensorflow")
     aug = TemporalAugmentation(crop_length=5, frame_dropout=0.2, seed=0)

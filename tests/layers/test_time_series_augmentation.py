@@ -72,6 +72,7 @@ def test_identity_at_inference_and_same_seed_same_output():
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.backend("tensorflow")  # keras_seqfix layers run on tf.data only there
 def test_unknown_length_in_a_model_and_tf_data():
     tf = pytest.importorskip("tensorflow")
     inputs = keras.Input((None, 2))
