@@ -48,3 +48,19 @@ from keras_seqfix.models import (
     build_lstm_classifier,
     unfreeze_backbone,
 )
+
+__all__ = [
+    "__version__",
+    "callbacks",
+    "datasets",
+    "diagnosis",
+    "imbalance",
+    "layers",
+    "models",
+    *callbacks.__all__,
+    *datasets.__all__,
+    *diagnosis.__all__,
+    *imbalance.__all__,
+    *layers.__all__,
+    *models.__all__,
+]
