@@ -49,6 +49,8 @@ def install_gradient_tap(optimizer, tap):
             are aligned lists (`None` grads included), `loss_scale` is the
             factor the gradients carry (or `None`), and `apply()` runs the
             original update and returns its result, which `tap` must return.
+            On JAX `tap` also gets `values=`, the weights before the step
+            (`apply()` returns the new ones first).
 
     Raises:
         ValueError: on a backend without a training loop to tap.
@@ -80,6 +82,7 @@ def install_gradient_tap(optimizer, tap):
                 list(optimizer._trainable_variables),
                 _loss_scale(optimizer),
                 lambda: original(optimizer_variables, grads, trainable_variables),
+                values=list(trainable_variables),
             )
 
         setattr(stateless_apply, _MARK, "stateless_apply")

@@ -104,7 +104,7 @@ class GradientNormMonitor(keras.callbacks.Callback):
 
     # --- inside the train function -------------------------------------------
 
-    def _tap(self, grads, variables, loss_scale, apply):
+    def _tap(self, grads, variables, loss_scale, apply, values=None):
         from keras_seqfix._backend.gradient_tap import squared_norm
 
         ops = keras.ops
@@ -120,23 +120,29 @@ class GradientNormMonitor(keras.callbacks.Callback):
         norms = ops.sqrt(ops.concatenate([ops.sum(layer_sq)[None], layer_sq]))
         ratios = None
         if self.update_ratio:
-            before = [ops.copy(v.value) for v in variables]
+            # JAX's stateless step passes the weights as `values` and returns
+            # the new ones; elsewhere the variables are updated in place.
+            if values is None:
+                before = [ops.copy(v.value) for v in variables]
+            else:
+                before = list(values)
         result = apply()
         if self.update_ratio:
-            ratios = self._ratios(variables, before)
+            after = [v.value for v in variables] if values is None else result[0]
+            ratios = self._ratios(variables, before, after)
         self._record(norms, ratios)
         return result
 
-    def _ratios(self, variables, before):
+    def _ratios(self, variables, before, after):
         ops = keras.ops
         delta = [[] for _ in self.layer_names]
         weight = [[] for _ in self.layer_names]
-        for variable, old in zip(variables, before, strict=True):
+        for variable, old, new in zip(variables, before, after, strict=True):
             index = self._index.get(id(variable), self._index.get(variable.path))
             if index is None:
                 continue
             old = ops.cast(old, "float32")
-            new = ops.cast(variable.value, "float32")
+            new = ops.cast(new, "float32")
             delta[index].append(ops.sum(ops.square(new - old)))
             weight[index].append(ops.sum(ops.square(old)))
         zero = ops.zeros((), "float32")

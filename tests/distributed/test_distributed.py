@@ -44,6 +44,8 @@ def _check(out):
     assert len(out["lr_losses"]) >= 4
     assert out["restored"]
     assert math.isfinite(out["cnn_lstm_loss"])
+    assert math.isfinite(out["lstm_classifier_loss"])
+    assert out["lstm_classifier_grad_norm"] > 0
     assert all(math.isfinite(v) for v in out["series_losses"])
     # 28 vs 4 samples, oversampled to 2 x 28 = 56 per epoch in batches of 8.
     assert out["balanced_batches"] == 7
