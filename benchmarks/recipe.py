@@ -1,21 +1,26 @@
 """Recipe accuracy: plain copied model vs `build_lstm_classifier` + the fit recipe.
 
-Run: python benchmarks/recipe.py [--quick] [--datasets GunPoint ArrowHead ...]
-     [--seeds 3]
+Run: python benchmarks/recipe.py [--quick] [--datasets GunPoint,ArrowHead ...]
+     [--seeds 0,1,2]
 
 For each shipped UCR/UEA set (and the SMS spam messages, `--datasets sms_spam`)
 it trains, in one run on the same machine:
 
 (a) the widely copied plain model: `LSTM(64)` + `Dense(softmax)` (Embedding +
     `LSTM(64)` for text), Adam 1e-3, a fixed number of epochs;
-(b) `build_lstm_classifier` defaults with the fit recipe of docs/models.md;
+(b) `build_lstm_classifier` defaults with the fit recipe of docs/models.md
+    (`fit_recipe` below);
 
-each for `--seeds` seeds, and prints the median test accuracy and test loss,
-the median training time of (b), and the published accuracies (constants below).
-`--quick` uses one seed and at most 30 epochs (a smoke run, not the figures).
+for each seed (`--seeds 3` or a list `0,1,2`), printing one line per run (test
+accuracy and loss, epochs run, CPU seconds (`time.process_time`) and wall seconds
+of `fit`), then the medians per set beside the published accuracies (constants
+below). With `TF_NUM_INTRAOP_THREADS=1` the CPU seconds are single-core seconds:
+the wall time the run needs on one idle core, an upper bound on two. `--quick`
+uses one seed and at most 30 epochs (a smoke run, not the figures).
 """
 
 import argparse
+import math
 import os
 import statistics
 import time
@@ -45,26 +50,48 @@ PUBLISHED = {
 }
 
 # The fit recipe (docs/models.md, "The fit recipe").
-RECIPE_EPOCHS = 100
+#: Sets with at least this many training samples hold out a validation split.
+LARGE = 1000
+#: Optimizer updates the recipe aims for on small sets (epochs = updates / batches
+#: per epoch, at least 100 and at most 1,000 epochs). About 0.2-0.3 CPU seconds an
+#: update for a 150-250 step series, so ~5 minutes on one core.
+SMALL_SET_UPDATES = 1000
 PLAIN_EPOCHS = 50
 
 
-def fit_recipe(num_samples, *, epochs=RECIPE_EPOCHS):
+def fit_recipe(num_samples, *, updates=SMALL_SET_UPDATES, max_epochs=None):
     """Keyword arguments for `model.fit` that docs/models.md calls the fit recipe."""
-    large = num_samples >= 1000
-    monitor = "val_loss" if large else "loss"
+    if num_samples >= LARGE:
+        return dict(
+            epochs=max_epochs or 100,
+            batch_size=64,
+            validation_split=0.1,
+            callbacks=[
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss", factor=0.5, patience=5, min_lr=1e-5
+                ),
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=10, restore_best_weights=True
+                ),
+            ],
+            verbose=0,
+        )
+    batch_size = 16
+    epochs = min(
+        1000, max(100, math.ceil(updates / math.ceil(num_samples / batch_size)))
+    )
+    if max_epochs:
+        epochs = min(epochs, max_epochs)
+    patience = max(10, epochs // 20)
     return dict(
         epochs=epochs,
-        batch_size=64 if large else 16,
-        validation_split=0.1 if large else 0.0,
+        batch_size=batch_size,
         callbacks=[
             keras.callbacks.ReduceLROnPlateau(
-                monitor=monitor, factor=0.5, patience=5 if large else 10, min_lr=1e-5
+                monitor="loss", factor=0.5, patience=patience, min_lr=1e-4
             ),
             keras.callbacks.EarlyStopping(
-                monitor=monitor,
-                patience=10 if large else 20,
-                restore_best_weights=True,
+                monitor="loss", patience=4 * patience, restore_best_weights=True
             ),
         ],
         verbose=0,
@@ -139,13 +166,16 @@ def _run(name, seed, kind, quick):
             model = ksf.models.build_lstm_classifier(
                 num_classes, input_shape=x_train.shape[1:], adapt_data=x_train
             )
-        fit = fit_recipe(len(x_train), epochs=30 if quick else RECIPE_EPOCHS)
-    start = time.perf_counter()
+        fit = fit_recipe(len(x_train), max_epochs=30 if quick else None)
+    cpu, start = time.process_time(), time.perf_counter()
     history = model.fit(x_train, y_train, **fit)
-    seconds = time.perf_counter() - start
-    loss, acc = model.evaluate(x_test, y_test, verbose=0)
-    result = {"acc": acc, "loss": loss, "seconds": seconds}
-    result["epochs"] = len(history.history["loss"])
+    result = {
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "epochs": len(history.history["loss"]),
+        "max_epochs": fit["epochs"],
+    }
+    result["loss"], result["acc"] = model.evaluate(x_test, y_test, verbose=0)
     if text:
         pred = np.argmax(model.predict(x_test, verbose=0), axis=-1)
         result["spam_recall"] = float(np.mean(pred[y_test == 1] == 1))
@@ -156,44 +186,62 @@ def _median(results, key):
     return statistics.median(r[key] for r in results)
 
 
+def _split(values):
+    return [v for item in values for v in item.split(",") if v]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--datasets", nargs="+", default=[*ksf.datasets.UCR_DATASETS, "sms_spam"]
     )
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--seeds", default="3", help="a count (3) or a list of seeds (0,1,2)"
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    seeds = range(1 if args.quick else args.seeds)
-    print(
-        f"{'dataset':<17}{'plain acc':>10}{'plain loss':>11}{'recipe acc':>11}"
-        f"{'recipe loss':>12}{'recipe s':>9}{'epochs':>7}  published FCN/LSTM-FCN/IT"
-    )
-    for name in args.datasets:
-        plain = [_run(name, s, "plain", args.quick) for s in seeds]
-        recipe = [_run(name, s, "recipe", args.quick) for s in seeds]
+    if "," in args.seeds:
+        seeds = [int(s) for s in _split([args.seeds])]
+    else:
+        seeds = list(range(int(args.seeds)))
+    if args.quick:
+        seeds = seeds[:1]
+    threads = os.environ.get("TF_NUM_INTRAOP_THREADS", "default")
+    print(f"intra-op threads: {threads}; load average: {os.getloadavg()}", flush=True)
+    for name in _split(args.datasets):
+        plain, recipe = [], []
+        for seed in seeds:
+            for kind, results in (("recipe", recipe), ("plain", plain)):
+                r = _run(name, seed, kind, args.quick)
+                results.append(r)
+                extra = (
+                    f" spam recall {r['spam_recall']:.3f}" if "spam_recall" in r else ""
+                )
+                print(
+                    f"  {name} seed {seed} {kind:<6} acc {r['acc']:.3f} loss "
+                    f"{r['loss']:.3f}{extra} epochs {r['epochs']}/{r['max_epochs']} "
+                    f"cpu {r['cpu']:.0f} s wall {r['seconds']:.0f} s",
+                    flush=True,
+                )
         pub = PUBLISHED.get(name, {})
         pub_text = "/".join(
             "-" if pub.get(k) is None else f"{pub[k]:.2f}"
             for k in ("FCN", "LSTM-FCN", "InceptionTime")
         )
         line = (
-            f"{name:<17}{_median(plain, 'acc'):>10.3f}{_median(plain, 'loss'):>11.3f}"
-            f"{_median(recipe, 'acc'):>11.3f}{_median(recipe, 'loss'):>12.3f}"
-            f"{_median(recipe, 'seconds'):>9.0f}{_median(recipe, 'epochs'):>7.0f}  "
-            f"{pub_text}"
+            f"{name} ({len(seeds)} seeds, medians): plain acc "
+            f"{_median(plain, 'acc'):.3f} loss {_median(plain, 'loss'):.3f} | recipe "
+            f"acc {_median(recipe, 'acc'):.3f} loss {_median(recipe, 'loss'):.3f} "
+            f"epochs {_median(recipe, 'epochs'):.0f} cpu {_median(recipe, 'cpu'):.0f} s "
+            f"wall {_median(recipe, 'seconds'):.0f} s | published FCN/LSTM-FCN/"
+            f"InceptionTime {pub_text}"
         )
         if "spam_recall" in recipe[0]:
             line += (
-                f"  spam recall plain {_median(plain, 'spam_recall'):.3f}"
+                f" | spam recall plain {_median(plain, 'spam_recall'):.3f}"
                 f" recipe {_median(recipe, 'spam_recall'):.3f}"
             )
         print(line, flush=True)
-        print(
-            f"  per seed recipe acc: {[round(r['acc'], 3) for r in recipe]}"
-            f"  plain acc: {[round(r['acc'], 3) for r in plain]}",
-            flush=True,
-        )
 
 
 if __name__ == "__main__":
