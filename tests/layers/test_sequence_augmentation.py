@@ -57,11 +57,17 @@ def test_a_frame_equals_the_keras_layer_applied_to_that_frame_alone(layer):
     clips = moving_clips()
     out = np.asarray(SequenceAugmentation([layer], seed=7)(clips))
     # Replay the same draw: same seed, same call order, one image per sequence.
-    t = layer.get_random_transformation(
-        clips[:, 0], training=True, seed=keras.random.SeedGenerator(7)
-    )
-    for f in range(clips.shape[1]):
-        expected = np.asarray(layer.transform_images(clips[:, f], t, training=True))
+    # (The Keras layers' own methods want backend tensors, not NumPy, on torch.)
+    frames = [keras.ops.convert_to_tensor(clips[:, f]) for f in range(clips.shape[1])]
+    for f, frame in enumerate(frames):
+        # A fresh draw per frame: Keras's torch affine_transform swaps entries of
+        # the matrix it is given in place, so a reused transformation goes stale.
+        t = layer.get_random_transformation(
+            frames[0], training=True, seed=keras.random.SeedGenerator(7)
+        )
+        expected = keras.ops.convert_to_numpy(
+            layer.transform_images(frame, t, training=True)
+        )
         np.testing.assert_allclose(out[:, f], expected, atol=1e-5)
 
 
