@@ -77,6 +77,9 @@ def test_underfitting_when_the_model_cannot_see_the_signal():
     assert "underfitting" in report.codes[:3], str(report)
 
 
+# Calibrated scenario on a tiny synthetic set: on JAX the same seeds give other
+# initial weights and the case lands elsewhere (open in issue 9; see CHANGELOG).
+@pytest.mark.backend("tensorflow", "torch")
 def test_train_inference_discrepancy_with_slow_batchnorm_statistics():
     x, y = make_data(n=120)
     x = x + 5.0  # batch statistics far from the initial moving statistics
@@ -246,6 +249,9 @@ def test_a_batch_that_stalls_is_underfitting_first_and_no_signal_second():
     assert findings[0].severity == "high" and findings[1].severity == "medium"
 
 
+# Calibrated scenario on a tiny synthetic set: on JAX the same seeds give other
+# initial weights and the case lands elsewhere (open in issue 9; see CHANGELOG).
+@pytest.mark.backend("tensorflow", "torch")
 def test_the_one_batch_overfit_runs_longer_only_while_the_loss_falls():
     # Shuffled labels on a small GRU: the batch is not memorised within the
     # probe's 24 steps but is on its way, so the probe keeps going.
