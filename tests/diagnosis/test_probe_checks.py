@@ -78,7 +78,7 @@ def test_underfitting_when_the_model_cannot_see_the_signal():
 
 
 # Calibrated scenario on a tiny synthetic set: on JAX the same seeds give other
-# initial weights and the case lands elsewhere (open in issue 9; see CHANGELOG).
+# initial weights and the case lands elsewhere (open in issue 9).
 @pytest.mark.backend("tensorflow", "torch")
 def test_train_inference_discrepancy_with_slow_batchnorm_statistics():
     x, y = make_data(n=120)
@@ -250,7 +250,7 @@ def test_a_batch_that_stalls_is_underfitting_first_and_no_signal_second():
 
 
 # Calibrated scenario on a tiny synthetic set: on JAX the same seeds give other
-# initial weights and the case lands elsewhere (open in issue 9; see CHANGELOG).
+# initial weights and the case lands elsewhere (open in issue 9).
 @pytest.mark.backend("tensorflow", "torch")
 def test_the_one_batch_overfit_runs_longer_only_while_the_loss_falls():
     # Shuffled labels on a small GRU: the batch is not memorised within the
