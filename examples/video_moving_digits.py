@@ -114,6 +114,7 @@ def main(figures):
     num_classes, num_directions = len(names), 2
     print(f"train {x_train.shape}, test {x_test.shape}, {num_classes} classes")
 
+    data = (x_train, y_train), (x_test, y_test)
     keras.utils.set_random_seed(0)
     encoder = pretrain_encoder(x_train, y_train, num_directions)
 
@@ -132,20 +133,7 @@ def main(figures):
             units=64,
             learning_rate=2e-3,
         )
-        test_loss = TestLoss(x_test, y_test)
-        model.fit(
-            x_train,
-            y_train,
-            epochs=FROZEN_EPOCHS,
-            batch_size=32,
-            callbacks=[test_loss],
-            verbose=0,
-        )
-        trainable = sum(int(np.prod(v.shape)) for v in model.trainable_weights)
-        print(
-            f"{name:32s} {trainable:9d} {test_loss.losses[-1]:9.3f} "
-            f"{test_loss.accuracy:8.3f}"
-        )
+        test_loss = fit_and_report(name, model, epochs=FROZEN_EPOCHS, data=data)
         curves[name], models[name] = test_loss.losses, model
 
     print(
@@ -158,22 +146,29 @@ def main(figures):
             continue
         model = models[name]
         ksf.unfreeze_backbone(model, learning_rate=1e-4)
-        test_loss = TestLoss(x_test, y_test)
-        model.fit(
-            x_train,
-            y_train,
-            epochs=FINE_TUNE_EPOCHS,
-            batch_size=32,
-            callbacks=[test_loss],
-            verbose=0,
-        )
-        trainable = sum(int(np.prod(v.shape)) for v in model.trainable_weights)
-        print(
-            f"{name:32s} {trainable:9d} {test_loss.losses[-1]:9.3f} "
-            f"{test_loss.accuracy:8.3f}"
-        )
+        test_loss = fit_and_report(name, model, epochs=FINE_TUNE_EPOCHS, data=data)
         fine_curves[name] = test_loss.losses
     save_figure(figures, curves, fine_curves)
+
+
+def fit_and_report(name, model, epochs, data):
+    """Train `model`, print its row of the table, return the test-loss curve."""
+    (x_train, y_train), (x_test, y_test) = data
+    test_loss = TestLoss(x_test, y_test)
+    model.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=32,
+        callbacks=[test_loss],
+        verbose=0,
+    )
+    trainable = sum(int(np.prod(v.shape)) for v in model.trainable_weights)
+    print(
+        f"{name:32s} {trainable:9d} {test_loss.losses[-1]:9.3f} "
+        f"{test_loss.accuracy:8.3f}"
+    )
+    return test_loss
 
 
 def save_figure(figures, curves, fine_curves):

@@ -81,7 +81,12 @@ def _train_plain(data, epochs, log):
         verbose=0,
         callbacks=[_epoch_printer(log, "plain", epochs, every)],
     )
-    loss, acc = model.evaluate(x_test, y_test, verbose=0)
+    return _result(model, history, (x_test, y_test), start, lr=1e-3)
+
+
+def _result(model, history, test, start, **extra):
+    """What a demo run reports: the model, its curves, test loss and accuracy."""
+    loss, acc = model.evaluate(*test, verbose=0)
     return {
         "model": model,
         "history": history.history,
@@ -89,7 +94,7 @@ def _train_plain(data, epochs, log):
         "test_acc": acc,
         "epochs": len(history.history["loss"]),
         "seconds": time.perf_counter() - start,
-        "lr": 1e-3,
+        **extra,
     }
 
 
@@ -104,22 +109,20 @@ def _train_fixed(data, epochs, quick, seed, log, problems):
         k, input_shape=x_train.shape[1:], adapt_data=x_train
     )
     start = time.perf_counter()
-    lr_result, lr = None, 1e-3
-    if hasattr(ksf.callbacks, "find_lr"):
-        log("find_lr: learning-rate range test on the fresh model")
-        lr_result = ksf.callbacks.find_lr(
-            model,
-            x_train,
-            y_train,
-            batch_size=16,
-            num_steps=10 if quick else 100,
-            verbose=0,
-        )
-        suggestion = float(lr_result.suggestion)
-        if any(c in problems for c in _LR_CODES) and math.isfinite(suggestion):
-            lr = float(min(max(suggestion, 1e-5), 1e-1))
-        log(f"find_lr suggests {suggestion:.2g}; training at {lr:.2g}")
-        model.optimizer.learning_rate = lr
+    log("find_lr: learning-rate range test on the fresh model")
+    lr_result = ksf.callbacks.find_lr(
+        model,
+        x_train,
+        y_train,
+        batch_size=16,
+        num_steps=10 if quick else 100,
+        verbose=0,
+    )
+    suggestion, lr = float(lr_result.suggestion), 1e-3
+    if any(c in problems for c in _LR_CODES) and math.isfinite(suggestion):
+        lr = float(min(max(suggestion, 1e-5), 1e-1))
+    log(f"find_lr suggests {suggestion:.2g}; training at {lr:.2g}")
+    model.optimizer.learning_rate = lr
     # The fit recipe of docs/models.md for small sets: watch the training loss (a
     # 36-series set has no samples to spare for validation).
     callbacks = [
@@ -130,17 +133,7 @@ def _train_fixed(data, epochs, quick, seed, log, problems):
     history = model.fit(
         x_train, y_train, epochs=epochs, batch_size=16, verbose=0, callbacks=callbacks
     )
-    loss, acc = model.evaluate(x_test, y_test, verbose=0)
-    return {
-        "model": model,
-        "history": history.history,
-        "test_loss": loss,
-        "test_acc": acc,
-        "epochs": len(history.history["loss"]),
-        "seconds": time.perf_counter() - start,
-        "lr": lr,
-        "lr_result": lr_result,
-    }
+    return _result(model, history, (x_test, y_test), start, lr=lr, lr_result=lr_result)
 
 
 def _table(name, before, after, log_k):
