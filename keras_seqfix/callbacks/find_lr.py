@@ -3,6 +3,7 @@
 import math
 
 import keras
+import numpy as np
 
 from keras_seqfix.callbacks.lr_range_finder import (
     LRRangeFinder,
@@ -43,7 +44,7 @@ def _first_batch(x, batch_size):
         return x[0][0]
     if _is_dataset(x):
         return next(iter(x.take(1)))[0]
-    return x[:batch_size]
+    return keras.tree.map_structure(lambda a: a[:batch_size], x)
 
 
 def _fit_arguments(x, y, sample_weight, batch_size, num_steps):
@@ -69,20 +70,43 @@ def _fit_arguments(x, y, sample_weight, batch_size, num_steps):
             "`y` should be given when `x` is an array. Received: y=None. Pass "
             "`find_lr(model, x, y)`, or a dataset that yields `(x, y)`."
         )
-    n = len(x)
-    batch_size = min(int(batch_size), n)
-    # Full batches only (a view, no copy): the batch loss is recovered from the
-    # running mean exactly when every batch of an epoch has the same size.
-    full = (n // batch_size) * batch_size
-    sw = None if sample_weight is None else sample_weight[:full]
-    return {
-        "x": x[:full],
-        "y": y[:full],
-        "sample_weight": sw,
-        "batch_size": batch_size,
-        "epochs": math.ceil(num_steps / (full // batch_size)),
-        "shuffle": True,
-    }
+    data = (x, y) if sample_weight is None else (x, y, sample_weight)
+    return {"x": _FullBatches(data, batch_size, num_steps), "epochs": 1}
+
+
+class _FullBatches(keras.utils.PyDataset):
+    """`num_steps` full batches drawn from arrays, a fresh permutation per pass.
+
+    `fit` on arrays ends each epoch with a smaller batch, which breaks the
+    recovery of the batch loss from the epoch's running mean, and slicing the
+    arrays to whole batches would never show the remainder to the test. Here
+    every batch has `batch_size` samples and every sample is drawn in turn;
+    each batch is gathered on demand (no copy of the arrays). The order comes
+    from NumPy's global generator, so `keras.utils.set_random_seed` fixes it.
+    """
+
+    def __init__(self, data, batch_size, num_steps):
+        super().__init__()
+        self.data = data
+        n = len(keras.tree.flatten(data[0])[0])
+        self.batch_size = max(1, min(int(batch_size), n))
+        self.num_steps = int(num_steps)
+        passes = math.ceil(self.num_steps * self.batch_size / n)
+        # The global generator on purpose: `keras.utils.set_random_seed` seeds it.
+        draws = [np.random.permutation(n) for _ in range(passes)]  # noqa: NPY002
+        self.order = np.concatenate(draws)
+
+    def __len__(self):
+        return self.num_steps
+
+    def __getitem__(self, index):
+        start = index * self.batch_size
+        rows = np.sort(self.order[start : start + self.batch_size])
+        # Tuples, not lists: `fit` reads a list of inputs from a PyDataset as
+        # one tensor spec.
+        return keras.tree.lists_to_tuples(
+            keras.tree.map_structure(lambda a: a[rows], self.data)
+        )
 
 
 def find_lr(
@@ -116,8 +140,8 @@ def find_lr(
         model: a compiled `keras.Model` with a constant learning rate.
         x: NumPy array(s), a `tf.data.Dataset` or a `keras.utils.PyDataset`.
         y: targets when `x` is an array; `None` for datasets.
-        batch_size: batch size for arrays. Only full batches are used.
-            Defaults to `32`.
+        batch_size: batch size for arrays. Every batch is full, drawn from a
+            fresh shuffle of all the samples on each pass. Defaults to `32`.
         start_lr: first learning rate. Defaults to `1e-7`.
         end_lr: last learning rate. Defaults to `10.0`.
         num_steps: batches from `start_lr` to `end_lr`. Defaults to `100`.

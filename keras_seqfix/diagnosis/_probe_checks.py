@@ -356,6 +356,10 @@ def _mode_gap_score(train, infer, expected, *, strict):
     if strict:
         if gap_up >= 0.5 * expected and infer >= 5 * train:
             return 0.65, "inference"
+        # Learned in training mode, worse than chance in inference mode on the
+        # very same samples: only the mode switch (moving statistics) explains it.
+        if infer >= expected and train <= 0.75 * expected and infer >= 2 * train:
+            return 0.6, "inference"
         return 0.0, "inference"
     if gap_up >= 0.3 * expected and infer >= 3 * train:
         return 0.85, "inference"

@@ -51,7 +51,7 @@ def test_restores_exactly_after_diverging_run():
     before = _state(model)
     history = model.history
     result = find_lr(
-        model, x, y, batch_size=8, start_lr=1e-3, end_lr=1e4, num_steps=40, verbose=0
+        model, x, y, batch_size=8, start_lr=1e-3, end_lr=1e6, num_steps=40, verbose=0
     )
     assert result.diverged
     _assert_same(before, _state(model))
@@ -123,3 +123,42 @@ def test_refuses_schedules_and_bad_inputs():
     uncompiled = keras.Sequential([keras.Input((6, 2)), keras.layers.Flatten()])
     with pytest.raises(ValueError, match="should be compiled"):
         find_lr(uncompiled, x, y, verbose=0)
+
+
+def test_array_batches_are_full_and_every_sample_is_drawn():
+    # 70 samples in batches of 32: `fit` would end each epoch with a batch of 6
+    # and slicing to whole batches would never show the last 6.
+    from keras_seqfix.callbacks.find_lr import _FullBatches
+
+    x, y = _data(70)
+    ids = np.arange(70)
+    batches = _FullBatches(([x, ids], y), batch_size=32, num_steps=9)
+    assert len(batches) == 9
+    seen = []
+    for i in range(len(batches)):
+        (xb, idb), yb = batches[i]
+        assert xb.shape == (32, 6, 2) and yb.shape == (32,)
+        np.testing.assert_array_equal(xb, x[idb])  # inputs and targets stay paired
+        np.testing.assert_array_equal(yb, y[idb])
+        seen.append(idb)
+    # Each pass over the data is one permutation: the first 3 batches (96 draws)
+    # hold every sample, and 9 batches (288 draws) every sample 4 or 5 times.
+    np.testing.assert_array_equal(np.unique(np.concatenate(seen[:3])), ids)
+    counts = np.bincount(np.concatenate(seen), minlength=70)
+    assert counts.min() == 4 and counts.max() == 5, counts
+
+
+def test_multi_input_arrays_run_and_restore_exactly():
+    series = keras.Input((6, 2))
+    extra = keras.Input((3,))
+    h = keras.layers.Concatenate()([keras.layers.LSTM(4)(series), extra])
+    model = keras.Model([series, extra], keras.layers.Dense(3, "softmax")(h))
+    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    x, y = _data(50)
+    side = np.random.default_rng(1).normal(size=(50, 3)).astype("float32")
+    model([x[:2], side[:2]])
+    model.optimizer.build(model.trainable_variables)
+    before = _state(model)
+    result = find_lr(model, [x, side], y, batch_size=16, num_steps=12, verbose=0)
+    assert len(result.lrs) > 0
+    _assert_same(before, _state(model))

@@ -77,10 +77,11 @@ def test_underfitting_when_the_model_cannot_see_the_signal():
     assert "underfitting" in report.codes[:3], str(report)
 
 
-# Calibrated scenario on a tiny synthetic set: on JAX the same seeds give other
-# initial weights and the case lands elsewhere (open in issue 9).
-@pytest.mark.backend("tensorflow", "torch")
 def test_train_inference_discrepancy_with_slow_batchnorm_statistics():
+    # The probe copy's inference-mode loss ends above chance while its
+    # training-mode loss is well below it. Found on 19 of seeds 0-19 on JAX (the
+    # miss barely trained: 0.8x chance) and 8 of 8 on TensorFlow; seeded here.
+    keras.utils.set_random_seed(0)
     x, y = make_data(n=120)
     x = x + 5.0  # batch statistics far from the initial moving statistics
     model = _sequential(
@@ -249,19 +250,17 @@ def test_a_batch_that_stalls_is_underfitting_first_and_no_signal_second():
     assert findings[0].severity == "high" and findings[1].severity == "medium"
 
 
-# Calibrated scenario on a tiny synthetic set: on JAX the same seeds give other
-# initial weights and the case lands elsewhere (open in issue 9).
-@pytest.mark.backend("tensorflow", "torch")
 def test_the_one_batch_overfit_runs_longer_only_while_the_loss_falls():
-    # Shuffled labels on a small GRU: the batch is not memorised within the
-    # probe's 24 steps but is on its way, so the probe keeps going.
+    # Shuffled labels on a small GRU at your rate (no range test): the batch is
+    # not memorised within the probe's 24 steps but is on its way, so the probe
+    # keeps going. Holds on 6 of 6 seeds on each backend.
     x, y = make_data(n=120, classes=2, seed=5)
     y = np.random.default_rng(7).permutation(y)
-    report = _probe(tiny_model(classes=2, learning_rate=3e-3), x, y, probe_steps=24)
+    model = tiny_model(classes=2, units=16, learning_rate=1e-2)
+    report = _probe(model, x, y, probe_steps=24, lr_test=False)
     m = report.measurements
-    steps = max(m.get("batch_long_steps", 0), m.get("batch_best_lr_long_steps", 0))
-    assert steps > 24 and m["fit_one_batch_longer"], m
-    assert not m["fit_one_batch"] and not m["fit_one_batch_best_lr"], m
+    assert m["batch_long_steps"] > 24 and m["fit_one_batch_longer"], m
+    assert not m["fit_one_batch"], m
     assert report.codes[0] == "no_signal", str(report)
     # At 1e-7 with no range test nothing moves: no longer run, not memorised.
     model = tiny_model(classes=2, learning_rate=1e-7)
