@@ -84,7 +84,7 @@ def plot_history(history, layer_names, ax=None):
             "`pip install keras-seqfix[plot]`."
         ) from exc
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     epochs = np.arange(1, len(history.get("grad_norm", [])) + 1)
     cmap = plt.get_cmap("viridis")
     for i, name in enumerate(layer_names):

@@ -147,7 +147,7 @@ class LRFinderResult:
                 "`pip install keras-seqfix[plot]`."
             ) from exc
         if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+            _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
         ax.plot(self.lrs, self.raw_losses, color="0.8", lw=1, label="batch loss")
         ax.plot(self.lrs, self.losses, color="C0", lw=2, label="smoothed loss")
         colours = {"valley": "C3", "steepest": "C2", "minimum": "C1"}

@@ -71,4 +71,11 @@ def test_plot_marks_suggestion():
     ax = result.plot()
     labels = ax.get_legend_handles_labels()[1]
     assert any("(suggestion)" in label and "valley" in label for label in labels)
+    # The axis labels stay inside the saved figure, also under a title added later.
+    ax.set_title("find_lr on my model")
+    ax.figure.canvas.draw()
+    for label in (ax.xaxis.label, ax.yaxis.label, ax.title):
+        box = label.get_window_extent()
+        assert box.x0 >= 0 and box.y0 >= 0, label.get_text()
+        assert box.x1 <= ax.figure.bbox.x1 and box.y1 <= ax.figure.bbox.y1
     plt.close("all")
