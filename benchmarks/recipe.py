@@ -32,21 +32,21 @@ import numpy as np  # noqa: E402
 
 import keras_seqfix as ksf  # noqa: E402
 
-# Published test accuracies; None where we could not verify the number in the
-# paper's table. FCN: Wang, Yan and Oates (2017), "Time series classification from
-# scratch with deep neural networks", IJCNN, and Fawaz et al. (2019), "Deep
-# learning for time series classification: a review", DMKD (multivariate sets).
-# LSTM-FCN: Karim et al. (2017), "LSTM fully convolutional networks for time
-# series classification", IEEE Access; Karim et al. (2019) "Multivariate LSTM-FCNs
-# for time series classification", Neural Networks (multivariate sets).
-# InceptionTime: Fawaz et al. (2020), "InceptionTime: finding AlexNet for time
-# series classification", DMKD; Ruiz et al. (2021), DMKD (multivariate sets).
+# Published test accuracies, as in the authors' own result files; None where no
+# verifiable number was found. FCN: Fawaz et al. (2019), "Deep learning for time
+# series classification: a review", DMKD, mean of 10 runs (README of
+# hfawaz/dl-4-tsc; BasicMotions is not in their archive: 1.00 is the issue's
+# target). LSTM-FCN: Karim et al. (2017), IEEE Access, model picked by lowest
+# training loss (titu1994/LSTM-FCN, Results/train_loss_old_datasets.csv).
+# InceptionTime: Fawaz et al. (2020), DMKD, one ensemble of 5
+# (hfawaz/InceptionTime, results-InceptionTime-128.csv for the UCR 2018 archive,
+# results-mts.csv for the UEA sets).
 PUBLISHED = {
     "GunPoint": {"FCN": 1.00, "LSTM-FCN": 1.00, "InceptionTime": 1.00},
-    "ArrowHead": {"FCN": 0.84, "LSTM-FCN": None, "InceptionTime": None},
-    "ItalyPowerDemand": {"FCN": 0.96, "LSTM-FCN": None, "InceptionTime": None},
+    "ArrowHead": {"FCN": 0.843, "LSTM-FCN": 0.897, "InceptionTime": 0.846},
+    "ItalyPowerDemand": {"FCN": 0.961, "LSTM-FCN": 0.962, "InceptionTime": 0.965},
     "BasicMotions": {"FCN": 1.00, "LSTM-FCN": None, "InceptionTime": 1.00},
-    "JapaneseVowels": {"FCN": 0.99, "LSTM-FCN": None, "InceptionTime": None},
+    "JapaneseVowels": {"FCN": 0.993, "LSTM-FCN": None, "InceptionTime": 0.992},
 }
 
 # The fit recipe (docs/models.md, "The fit recipe").
@@ -225,7 +225,7 @@ def main(argv=None):
                 )
         pub = PUBLISHED.get(name, {})
         pub_text = "/".join(
-            "-" if pub.get(k) is None else f"{pub[k]:.2f}"
+            "-" if pub.get(k) is None else f"{pub[k]:.3f}"
             for k in ("FCN", "LSTM-FCN", "InceptionTime")
         )
         line = (
