@@ -154,8 +154,10 @@ def check_learning_rate(ctx, fit_user, fit_best, diverged):
     # The loss does not move at all at your rate but a higher one fits the batch:
     # too low, whatever the shape of the range test.
     frozen = math.isfinite(start) and math.isfinite(end) and end >= 0.95 * start
+    # At the higher rate the same batch fitted, or its loss fell by a quarter.
+    moved_best = fit_best or _get(m, "batch_best_lr_end") <= 0.75 * start
     low = 0.0
-    if frozen and fit_best and not fit_user and probe_lr > lr:
+    if frozen and moved_best and not fit_user and probe_lr > lr:
         low = 0.85
     elif not fit_user and fit_best and probe_lr >= 30 * lr:
         low = 0.85  # one batch: no progress at your rate, fitted at the higher one
