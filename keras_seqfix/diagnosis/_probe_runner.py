@@ -138,9 +138,15 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
         m["lr_suggestion"] = float(result.suggestion)
         m.update(lr_curve_position(result, user_lr))
         # The data probes run at the suggestion when it is higher (a slow learning
-        # rate must not pass for a data fault); lower only if yours diverges.
+        # rate must not pass for a data fault); lower only if yours diverges. A
+        # test whose loss never fell by 2% (labels without signal, say) suggests
+        # noise: then the probes keep your rate.
         suggestion = float(result.suggestion)
-        raise_lr = suggestion > 1.01 * user_lr or m.get("lr_test_beyond_divergence")
+        start, low = m.get("lr_test_start_loss"), m.get("lr_test_min_loss")
+        informative = start is not None and low is not None and low <= 0.98 * start
+        raise_lr = (suggestion > 1.01 * user_lr and informative) or m.get(
+            "lr_test_beyond_divergence"
+        )
         if math.isfinite(suggestion) and suggestion > 0 and raise_lr:
             state["probe_lr"] = float(np.clip(suggestion, 1e-6, 1.0))
 
