@@ -9,7 +9,7 @@ it trains, in one run on the same machine:
 (a) the widely copied plain model: `LSTM(64)` + `Dense(softmax)` (Embedding +
     `LSTM(64)` for text), Adam 1e-3, a fixed number of epochs;
 (b) `build_lstm_classifier` defaults with the fit recipe of docs/models.md
-    (`fit_recipe` below);
+    (`model.fit(x, y, **ksf.models.fit_recipe(x))`);
 
 for each seed (`--seeds 3` or a list `0,1,2`), printing one line per run (test
 accuracy and loss, epochs run, CPU seconds (`time.process_time`) and wall seconds
@@ -20,7 +20,6 @@ uses one seed and at most 30 epochs (a smoke run, not the figures).
 """
 
 import argparse
-import math
 import os
 import statistics
 import time
@@ -49,53 +48,12 @@ PUBLISHED = {
     "JapaneseVowels": {"FCN": 0.993, "LSTM-FCN": None, "InceptionTime": 0.992},
 }
 
-# The fit recipe (docs/models.md, "The fit recipe").
-#: Sets with at least this many training samples hold out a validation split.
-LARGE = 1000
-#: Optimizer updates the recipe aims for on small sets (epochs = updates / batches
-#: per epoch, at least 100 and at most 1,000 epochs). About 0.2-0.3 CPU seconds an
-#: update for a 150-250 step series, so ~5 minutes on one core.
-SMALL_SET_UPDATES = 1000
 PLAIN_EPOCHS = 50
 
 
-def fit_recipe(num_samples, *, updates=SMALL_SET_UPDATES, max_epochs=None):
-    """Keyword arguments for `model.fit` that docs/models.md calls the fit recipe."""
-    if num_samples >= LARGE:
-        return dict(
-            epochs=max_epochs or 100,
-            batch_size=64,
-            validation_split=0.1,
-            callbacks=[
-                keras.callbacks.ReduceLROnPlateau(
-                    monitor="val_loss", factor=0.5, patience=5, min_lr=1e-5
-                ),
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=10, restore_best_weights=True
-                ),
-            ],
-            verbose=0,
-        )
-    batch_size = 16
-    epochs = min(
-        1000, max(100, math.ceil(updates / math.ceil(num_samples / batch_size)))
-    )
-    if max_epochs:
-        epochs = min(epochs, max_epochs)
-    patience = max(10, epochs // 20)
-    return dict(
-        epochs=epochs,
-        batch_size=batch_size,
-        callbacks=[
-            keras.callbacks.ReduceLROnPlateau(
-                monitor="loss", factor=0.5, patience=patience, min_lr=1e-4
-            ),
-            keras.callbacks.EarlyStopping(
-                monitor="loss", patience=4 * patience, restore_best_weights=True
-            ),
-        ],
-        verbose=0,
-    )
+def fit_recipe(num_samples, *, max_epochs=None):
+    """The fit recipe of docs/models.md (`ksf.models.fit_recipe`), quiet."""
+    return {**ksf.models.fit_recipe(num_samples, max_epochs=max_epochs), "verbose": 0}
 
 
 def _plain_series(num_classes, shape):

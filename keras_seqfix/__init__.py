@@ -46,6 +46,7 @@ from keras_seqfix.layers import (
 from keras_seqfix.models import (
     build_cnn_lstm,
     build_lstm_classifier,
+    fit_recipe,
     unfreeze_backbone,
 )
 

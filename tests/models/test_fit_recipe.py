@@ -1,0 +1,137 @@
+"""`fit_recipe`: the fit arguments by set size, and the weights it restores."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import keras_seqfix as ksf
+from keras_seqfix.models import fit_recipe
+
+
+def _callback(recipe, kind):
+    (found,) = [c for c in recipe["callbacks"] if isinstance(c, kind)]
+    return found
+
+
+@pytest.mark.parametrize("n", [1, 7, 16, 17, 36, 40, 50, 67, 270, 999])
+def test_small_sets_train_on_every_sample_in_equal_batches(n):
+    recipe = fit_recipe(np.zeros((n, 5, 1)))
+    batch_size, epochs = recipe["batch_size"], recipe["epochs"]
+    batches = math.ceil(n / batch_size)
+    # As few batches as batches of 16 would give, spread evenly: the last one is
+    # short by fewer samples than there are batches (36 -> 3 x 12, not 16+16+4).
+    assert batch_size <= 16
+    assert batches == math.ceil(n / 16)
+    assert n - (batches - 1) * batch_size > batch_size - batches
+    assert "validation_split" not in recipe
+    # About 2,500 updates, within the 100-1,000 epoch bounds.
+    expected = min(1000, max(100, math.ceil(2500 / batches)))
+    assert epochs == expected
+    assert 2500 <= epochs * batches < 2500 + batches or epochs in (100, 1000)
+
+
+@pytest.mark.parametrize(
+    "n, sizes", [(36, [12] * 3), (40, [14, 14, 12]), (50, [13] * 3 + [11])]
+)
+def test_the_shipped_small_sets_get_batches_of_nearly_one_size(n, sizes):
+    batch_size = fit_recipe(n)["batch_size"]
+    batches = [min(batch_size, n - start) for start in range(0, n, batch_size)]
+    assert batches == sizes
+
+
+def test_small_sets_halve_on_the_training_loss_and_never_stop_early():
+    recipe = fit_recipe(50)
+    plateau = _callback(recipe, keras.callbacks.ReduceLROnPlateau)
+    stopping = _callback(recipe, keras.callbacks.EarlyStopping)
+    assert plateau.monitor == "loss"
+    assert (plateau.factor, plateau.min_lr) == (0.5, 1e-4)
+    assert plateau.patience == max(10, recipe["epochs"] // 20)
+    assert stopping.monitor == "loss"
+    assert stopping.restore_best_weights
+    assert stopping.patience >= recipe["epochs"]
+
+
+def test_large_sets_hold_out_validation_and_watch_it():
+    recipe = fit_recipe(np.zeros((3400, 64), dtype="int32"))
+    assert recipe["validation_split"] == 0.1
+    assert (recipe["batch_size"], recipe["epochs"]) == (64, 100)
+    for kind in (keras.callbacks.ReduceLROnPlateau, keras.callbacks.EarlyStopping):
+        assert _callback(recipe, kind).monitor == "val_loss"
+    stopping = _callback(recipe, keras.callbacks.EarlyStopping)
+    assert stopping.restore_best_weights and stopping.patience == 10
+
+
+def test_options_move_the_thresholds():
+    assert "validation_split" in fit_recipe(500, large=500)
+    assert fit_recipe(36, updates=300)["epochs"] == 100
+    assert fit_recipe(36, max_batch_size=36)["batch_size"] == 36
+    assert fit_recipe(36, max_epochs=5)["epochs"] == 5
+    assert fit_recipe(5000, max_epochs=5)["epochs"] == 5
+
+
+def test_each_call_builds_new_callbacks():
+    first, second = fit_recipe(40), fit_recipe(40)
+    assert not set(map(id, first["callbacks"])) & set(map(id, second["callbacks"]))
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        36,
+        np.zeros((36, 4, 2)),
+        [np.zeros((36, 4)), np.zeros((36, 2))],
+        {"series": np.zeros((36, 4)), "extra": np.zeros((36, 1))},
+    ],
+    ids=["int", "array", "list", "dict"],
+)
+def test_counts_the_samples_of_every_input_form(x):
+    assert fit_recipe(x)["batch_size"] == 12
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(x=(s for s in range(3))), TypeError, "`x` should be the training"),
+        (dict(x=keras.utils.PyDataset()), TypeError, "fit_recipe\\(num_samples\\)"),
+        (dict(x=np.zeros((0, 3))), ValueError, "at least one sample"),
+        (dict(x=0), ValueError, "at least one sample"),
+        (dict(x=True), TypeError, "`x`"),
+        (dict(x=10, updates=0), ValueError, "`updates`"),
+        (dict(x=10, updates=2.5), TypeError, "`updates`"),
+        (dict(x=10, max_batch_size=0), ValueError, "`max_batch_size`"),
+        (dict(x=10, large="big"), TypeError, "`large`"),
+        (dict(x=10, max_epochs=-1), ValueError, "`max_epochs`"),
+    ],
+)
+def test_bad_arguments_name_themselves(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        fit_recipe(**kwargs)
+
+
+class _WeightsPerEpoch(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append([np.array(w) for w in self.model.get_weights()])
+
+
+def test_fit_ends_on_the_weights_of_the_lowest_training_loss():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6, 2)).astype("float32")
+    y = (x[:, :, 0].mean(axis=1) > 0).astype("int32")
+    model = ksf.models.build_lstm_classifier(
+        2, input_shape=(6, 2), units=4, conv_branch=False, learning_rate=0.05
+    )
+    recipe = fit_recipe(x, max_epochs=8)
+    record = _WeightsPerEpoch()
+    history = model.fit(
+        x, y, **{**recipe, "callbacks": [*recipe["callbacks"], record]}, verbose=0
+    )
+    losses = history.history["loss"]
+    assert len(losses) == 8  # no early stop
+    best = int(np.argmin(losses))
+    for restored, kept in zip(model.get_weights(), record.weights[best], strict=True):
+        np.testing.assert_array_equal(np.asarray(restored), kept)
