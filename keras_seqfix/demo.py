@@ -2,8 +2,8 @@
 
 The story: the widely copied plain recipe (`LSTM(64)` + `Dense`, Adam 1e-3) on the
 ArrowHead series keeps its loss near log K (chance); `diagnose` says why; the fixes
-it recommends are applied with `keras_seqfix` (builder defaults, `find_lr`,
-`early_stopping`) and the test loss and accuracy before and after are printed beside
+it recommends are applied with `keras_seqfix` (builder defaults, `find_lr`, the fit
+recipe) and the test loss and accuracy before and after are printed beside
 the published FCN accuracy. Plots (PNG) and a markdown report go to `output_dir`.
 """
 
@@ -24,17 +24,17 @@ _ACTIONS = {
     "lr_too_low": "learning rate from ksf.find_lr",
     "lr_too_high": "learning rate from ksf.find_lr",
     "unscaled_inputs": "per-feature Normalization (adapt_data=x_train)",
-    "overfitting": "ksf.early_stopping (restores the best weights), dropout 0.3",
-    "insufficient_data": 'ksf.early_stopping("patient"), dropout 0.3 (more data is '
-    "the real fix)",
+    "overfitting": "ksf.fit_recipe (restores the best weights), dropout 0.3",
+    "insufficient_data": "ksf.fit_recipe (every series trains, no validation "
+    "split), dropout 0.3 (more data is the real fix)",
 }
 _LR_CODES = ("lr_too_low", "lr_too_high")
 _RECIPE = (
     "build_lstm_classifier(K, input_shape, adapt_data=x_train)",
     "find_lr(model, x_train, y_train): its suggestion replaces the default 1e-3 "
     "when diagnose flags the learning rate",
-    'the fit recipe of docs/models.md: early_stopping("patient", monitor="loss"), '
-    "ReduceLROnPlateau",
+    "model.fit(x_train, y_train, **ksf.fit_recipe(x_train)): ~2,500 updates in "
+    "equal batches, the rate halved on a training-loss plateau, best weights kept",
 )
 
 
@@ -98,7 +98,7 @@ def _result(model, history, test, start, **extra):
     }
 
 
-def _train_fixed(data, epochs, quick, seed, log, problems):
+def _train_fixed(data, quick, seed, log, problems):
     import keras
 
     import keras_seqfix as ksf
@@ -108,13 +108,14 @@ def _train_fixed(data, epochs, quick, seed, log, problems):
     model = ksf.models.build_lstm_classifier(
         k, input_shape=x_train.shape[1:], adapt_data=x_train
     )
+    recipe = ksf.models.fit_recipe(x_train, max_epochs=2 if quick else None)
     start = time.perf_counter()
     log("find_lr: learning-rate range test on the fresh model")
     lr_result = ksf.callbacks.find_lr(
         model,
         x_train,
         y_train,
-        batch_size=16,
+        batch_size=recipe["batch_size"],
         num_steps=10 if quick else 100,
         verbose=0,
     )
@@ -123,16 +124,12 @@ def _train_fixed(data, epochs, quick, seed, log, problems):
         lr = float(min(max(suggestion, 1e-5), 1e-1))
     log(f"find_lr suggests {suggestion:.2g}; training at {lr:.2g}")
     model.optimizer.learning_rate = lr
-    # The fit recipe of docs/models.md for small sets: watch the training loss (a
-    # 36-series set has no samples to spare for validation).
-    callbacks = [
-        keras.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=10, min_lr=1e-5),
-        ksf.callbacks.early_stopping("patient", monitor="loss"),
-        _epoch_printer(log, "keras_seqfix", epochs, max(1, epochs // 5)),
-    ]
-    history = model.fit(
-        x_train, y_train, epochs=epochs, batch_size=16, verbose=0, callbacks=callbacks
+    epochs = recipe["epochs"]
+    log(f"fit_recipe: {epochs} epochs in batches of {recipe['batch_size']}")
+    recipe["callbacks"].append(
+        _epoch_printer(log, "keras_seqfix", epochs, max(1, epochs // 5))
     )
+    history = model.fit(x_train, y_train, verbose=0, **recipe)
     return _result(model, history, (x_test, y_test), start, lr=lr, lr_result=lr_result)
 
 
@@ -147,17 +144,14 @@ def _table(name, before, after, log_k):
             f"{before['test_acc']:.3f}",
             f"{published:.2f}" if published else "-",
         ),
+        (
+            f"keras_seqfix (builder, lr {after['lr']:.0e}, fit recipe)",
+            str(after["epochs"]),
+            f"{after['test_loss']:.3f}",
+            f"{after['test_acc']:.3f}",
+            f"{published:.2f}" if published else "-",
+        ),
     ]
-    if after is not None:
-        rows.append(
-            (
-                f"keras_seqfix (builder, lr {after['lr']:.0e}, early stopping)",
-                str(after["epochs"]),
-                f"{after['test_loss']:.3f}",
-                f"{after['test_acc']:.3f}",
-                f"{published:.2f}" if published else "-",
-            )
-        )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
 
     def line(row):
@@ -186,22 +180,19 @@ def _plots(out, before, after, report, log):
     written = []
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(before["history"]["loss"], label="plain LSTM: training loss")
-    if after is not None:
-        ax.plot(after["history"]["loss"], label="keras_seqfix: training loss")
+    ax.plot(after["history"]["loss"], label="keras_seqfix: training loss")
     ax.set(xlabel="epoch", ylabel="loss", title="Training loss before and after")
     ax.legend()
     fig.tight_layout()
     fig.savefig(out / "training_curves.png", dpi=100)
     plt.close(fig)
     written.append("training_curves.png")
-    if report is not None:
-        plt.close(report.plot(out / "diagnosis.png"))
-        written.append("diagnosis.png")
-    if after is not None and after.get("lr_result") is not None:
-        ax = after["lr_result"].plot()
-        ax.figure.savefig(out / "lr_finder.png", dpi=100)
-        plt.close(ax.figure)
-        written.append("lr_finder.png")
+    plt.close(report.plot(out / "diagnosis.png"))
+    written.append("diagnosis.png")
+    ax = after["lr_result"].plot()
+    ax.figure.savefig(out / "lr_finder.png", dpi=100)
+    plt.close(ax.figure)
+    written.append("lr_finder.png")
     return written
 
 
@@ -242,38 +233,26 @@ def run_demo(
     before = _train_plain(data, plain_epochs, log)
     log(f"    test loss {before['test_loss']:.3f}, accuracy {before['test_acc']:.3f}")
 
-    report = None
-    if hasattr(ksf.diagnosis, "diagnose"):
-        log("2/4 diagnose(model, x_train, y_train, history=...)")
-        report = ksf.diagnosis.diagnose(
-            before["model"],
-            x_train,
-            y_train,
-            history=before["history"],
-            seed=seed,
-            verbose=1,
-            probe=not quick,
-        )
-        print(report, flush=True)
-    else:
-        log("2/4 diagnose is not available in this build: skipped")
+    log("2/4 diagnose(model, x_train, y_train, history=...)")
+    report = ksf.diagnosis.diagnose(
+        before["model"],
+        x_train,
+        y_train,
+        history=before["history"],
+        seed=seed,
+        verbose=1,
+        probe=not quick,
+    )
+    print(report, flush=True)
 
-    problems = [] if report is None else [f.code for f in report.problems]
-    after = None
-    if hasattr(ksf.models, "build_lstm_classifier") and hasattr(
-        ksf.callbacks, "early_stopping"
-    ):
-        log("3/4 the fixes, with keras_seqfix:")
-        for code in problems:
-            log(f"    {code}: {_ACTIONS.get(code, 'not addressed by the demo')}")
-        for step in _RECIPE:
-            log(f"    recipe: {step}")
-        after = _train_fixed(data, 2 if quick else 100, quick, seed, log, problems)
-        log(f"    test loss {after['test_loss']:.3f}, accuracy {after['test_acc']:.3f}")
-    else:
-        log(
-            "3/4 keras_seqfix.models/callbacks are not available in this build: skipped"
-        )
+    problems = [f.code for f in report.problems]
+    log("3/4 the fixes, with keras_seqfix:")
+    for code in problems:
+        log(f"    {code}: {_ACTIONS.get(code, 'not addressed by the demo')}")
+    for step in _RECIPE:
+        log(f"    recipe: {step}")
+    after = _train_fixed(data, quick, seed, log, problems)
+    log(f"    test loss {after['test_loss']:.3f}, accuracy {after['test_acc']:.3f}")
 
     log("4/4 before and after (test split)")
     table = _table(dataset, before, after, math.log(k))
@@ -287,13 +266,12 @@ def run_demo(
         ]
         lines.append("")
     lines += [f"![{name}]({name})" for name in written]
-    if report is not None:
-        lines += [
-            "",
-            report.to_markdown().replace(
-                "# keras_seqfix diagnosis", "## Diagnosis of the plain recipe"
-            ),
-        ]
+    lines += [
+        "",
+        report.to_markdown().replace(
+            "# keras_seqfix diagnosis", "## Diagnosis of the plain recipe"
+        ),
+    ]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     log(f"wrote {out / 'report.md'} and {len(written)} plots to {out}/")
     return 0

@@ -113,7 +113,8 @@ CATALOGUE = {
         "The model cannot fit the training data (too small, too regularised, or "
         "trained too briefly).",
         "one-batch overfit, training loss vs log K, training curve",
-        "ksf.build_lstm_classifier(num_classes, units=128, ...) and train longer",
+        "ksf.build_lstm_classifier(num_classes, units=128, ...), then "
+        "model.fit(x, y, **ksf.fit_recipe(x))",
     ),
     "overfitting": (
         "Training loss falls while validation loss rises: the model memorises.",

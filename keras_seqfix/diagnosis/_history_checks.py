@@ -127,7 +127,7 @@ def check_history_underfitting(ctx, curves):
         evidence["last_val_loss"] = round(val[-1], 4)
     fix = (
         "model = ksf.build_lstm_classifier(num_classes, input_shape=..., units=128)\n"
-        "model.fit(..., epochs=100, callbacks=[ksf.early_stopping('patient')])"
+        "model.fit(x, y, **ksf.fit_recipe(x))  # longer, best weights restored"
     )
     title = f"Underfitting: training loss ended at {ratio:.0%} of where it started"
     return [make_finding("underfitting", score, title, evidence, fix)]

@@ -343,7 +343,8 @@ def check_signal_and_capacity(
         )
         fix = (
             "model = ksf.build_lstm_classifier(num_classes, input_shape=..., units=128)\n"
-            "# more units/layers, less dropout and weight decay, then train longer"
+            "# more units/layers, less dropout and weight decay, then train longer:\n"
+            "model.fit(x, y, **ksf.fit_recipe(x))"
         )
         findings.append(make_finding("underfitting", 0.8, title, evidence, fix))
     return findings
