@@ -154,7 +154,7 @@ def main(argv=None):
         "--datasets", nargs="+", default=[*ksf.datasets.UCR_DATASETS, "sms_spam"]
     )
     parser.add_argument(
-        "--seeds", default="3", help="a count (3) or a list of seeds (0,1,2)"
+        "--seeds", default="3", help="a count (3) or a list of seeds (0,1,2 or 0,)"
     )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
@@ -162,6 +162,11 @@ def main(argv=None):
         seeds = [int(s) for s in _split([args.seeds])]
     else:
         seeds = list(range(int(args.seeds)))
+        if not seeds:
+            parser.error(
+                f"--seeds {args.seeds} is a count of no seeds; for seed 0 alone "
+                "pass a list: --seeds 0,"
+            )
     if args.quick:
         seeds = seeds[:1]
     threads = os.environ.get("TF_NUM_INTRAOP_THREADS", "default")
