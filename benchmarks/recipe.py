@@ -51,7 +51,7 @@ PUBLISHED = {
 PLAIN_EPOCHS = 50
 
 
-def fit_recipe(num_samples, *, max_epochs=None):
+def _quiet_recipe(num_samples, *, max_epochs=None):
     """The fit recipe of docs/models.md (`ksf.models.fit_recipe`), quiet."""
     return {**ksf.models.fit_recipe(num_samples, max_epochs=max_epochs), "verbose": 0}
 
@@ -124,7 +124,7 @@ def _run(name, seed, kind, quick):
             model = ksf.models.build_lstm_classifier(
                 num_classes, input_shape=x_train.shape[1:], adapt_data=x_train
             )
-        fit = fit_recipe(len(x_train), max_epochs=30 if quick else None)
+        fit = _quiet_recipe(len(x_train), max_epochs=30 if quick else None)
     cpu, start = time.process_time(), time.perf_counter()
     history = model.fit(x_train, y_train, **fit)
     result = {

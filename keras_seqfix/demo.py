@@ -24,7 +24,7 @@ _ACTIONS = {
     "lr_too_low": "learning rate from ksf.find_lr",
     "lr_too_high": "learning rate from ksf.find_lr",
     "unscaled_inputs": "per-feature Normalization (adapt_data=x_train)",
-    "overfitting": "ksf.fit_recipe (restores the best weights), dropout 0.3",
+    "overfitting": "ksf.early_stopping (restores the best weights), dropout 0.3",
     "insufficient_data": "ksf.fit_recipe (every series trains, no validation "
     "split), dropout 0.3 (more data is the real fix)",
 }
@@ -34,7 +34,7 @@ _RECIPE = (
     "find_lr(model, x_train, y_train): its suggestion replaces the default 1e-3 "
     "when diagnose flags the learning rate",
     "model.fit(x_train, y_train, **ksf.fit_recipe(x_train)): ~2,500 updates in "
-    "equal batches, the rate halved on a training-loss plateau, best weights kept",
+    "even batches, the rate halved on a training-loss plateau, best weights kept",
 )
 
 
