@@ -59,7 +59,7 @@ def test_small_sets_halve_on_the_training_loss_and_never_stop_early():
     stopping = _callback(recipe, keras.callbacks.EarlyStopping)
     assert plateau.monitor == "loss"
     assert (plateau.factor, plateau.min_lr) == (0.5, 1e-4)
-    assert plateau.patience == max(10, recipe["epochs"] // 20)
+    assert plateau.patience == 31  # 5% of 625 epochs
     assert stopping.monitor == "loss"
     assert stopping.restore_best_weights
     assert stopping.patience >= recipe["epochs"]
