@@ -1,4 +1,5 @@
-"""The guides stay complete: every cause code has a symptom entry, every example a page."""
+"""The guides stay complete and true: every cause code has a symptom entry, every example
+a page, and the fit recipe the docs spell out is the one `fit_recipe` returns."""
 
 import pathlib
 
@@ -29,3 +30,35 @@ def test_every_example_is_rendered_in_the_docs(script):
 )
 def test_every_example_has_a_quick_mode(script):
     assert "KERAS_SEQFIX_QUICK" in (ROOT / "examples" / script).read_text()
+
+
+def _recipe_block():
+    """The code block of docs/models.md that spells out `fit_recipe`'s body."""
+    text = (DOCS / "models.md").read_text()
+    after = text.split("training samples `n`, it holds:", 1)[1]
+    return after.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def _described(recipe):
+    """What a reader can see of a recipe: its numbers and each callback's settings."""
+    settings = ("monitor", "factor", "patience", "min_lr", "restore_best_weights")
+    return {
+        **{k: v for k, v in recipe.items() if k != "callbacks"},
+        "callbacks": [
+            (type(c).__name__, {s: getattr(c, s) for s in settings if hasattr(c, s)})
+            for c in recipe["callbacks"]
+        ],
+    }
+
+
+@pytest.mark.parametrize("n", [1, 36, 50, 270, 999, 1000, 3400])
+def test_fit_recipe_code_in_the_docs_matches_fit_recipe(n):
+    # docs/models.md shows the recipe as code so readers see every number; this
+    # keeps that copy in step with keras_seqfix.models.fit_recipe.
+    import numpy as np
+
+    import keras_seqfix as ksf
+
+    scope = {"x_train": np.zeros((n, 2, 1))}
+    exec(compile(_recipe_block(), "docs/models.md", "exec"), scope)
+    assert _described(scope["recipe"]) == _described(ksf.fit_recipe(n))
