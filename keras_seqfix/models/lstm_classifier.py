@@ -12,6 +12,10 @@ _FCN_BLOCKS = ((128, 8), (256, 5), (128, 3))
 #: a 50-series UCR set gives 3-4 updates an epoch, so inference would use stale
 #: statistics for most of training. 0.9 converges within a few epochs.
 _BN_MOMENTUM = 0.9
+# LSTM-FCN's dropout on the LSTM features (Karim et al. 2017, and their
+# multivariate MLSTM-FCN, 2019): beside the convolutional features the
+# recurrent ones memorise a small training set unless most are dropped.
+_BRANCH_DROPOUT = 0.8
 
 
 def build_lstm_classifier(
@@ -27,6 +31,7 @@ def build_lstm_classifier(
     bidirectional=None,
     pooling="last",
     conv_branch=None,
+    branch_dropout=None,
     normalization="auto",
     adapt_data=None,
     dropout=0.3,
@@ -48,7 +53,8 @@ def build_lstm_classifier(
     On numeric series the default is LSTM-FCN (Karim et al. 2017): beside the
     recurrent branch, a convolutional branch (`Conv1D` 128/256/128 with kernels
     8/5/3, BatchNormalization, ReLU, masked global average pooling) whose features
-    are concatenated with the recurrent ones. Inputs are normalised per feature,
+    are concatenated with the recurrent ones, after a dropout of 0.8 on the
+    recurrent features as in LSTM-FCN. Inputs are normalised per feature,
     with statistics from `adapt_data` when given, else by a BatchNormalization
     that learns them during training. BatchNormalization uses momentum 0.9 so that
     inference matches training on small sets.
@@ -75,6 +81,11 @@ def build_lstm_classifier(
             all steps). Defaults to `"last"`.
         conv_branch: add the LSTM-FCN convolutional branch. `None` means `True` on
             the numeric route and `False` on the token route. Defaults to `None`.
+        branch_dropout: dropout on the recurrent branch's features before they
+            are concatenated with the convolutional ones; only with the
+            convolutional branch. `None` means LSTM-FCN's `0.8` there: without
+            it the recurrent branch memorises small training sets (on
+            JapaneseVowels the test loss was 3x higher). Defaults to `None`.
         normalization: numeric route input normalisation: `"auto"` (`"adapt"`
             when `adapt_data` is given, else `"batch"`), `"adapt"`, `"batch"` or
             `None`. Defaults to `"auto"`.
@@ -113,6 +124,8 @@ def build_lstm_classifier(
     """
     units = _common.check_common(num_classes, labels, cell, pooling, units)
     dropout = _common.check_rate("dropout", dropout)
+    if branch_dropout is not None:
+        branch_dropout = _common.check_rate("branch_dropout", branch_dropout)
     recurrent_dropout = _common.check_rate("recurrent_dropout", recurrent_dropout)
     reg = _common.regularizer(l1, l2)
     if (vocab_size is None) == (input_shape is None):
@@ -120,6 +133,14 @@ def build_lstm_classifier(
             "Give exactly one of `vocab_size` (token ids) and `input_shape` "
             "(numeric series, `(timesteps, features)`). Received: "
             f"vocab_size={vocab_size!r}, input_shape={input_shape!r}"
+        )
+    if branch_dropout is not None and (vocab_size is not None or conv_branch is False):
+        raise ValueError(
+            "`branch_dropout` acts where the convolutional branch joins the "
+            "recurrent one, and this model has no convolutional branch. Received: "
+            f"branch_dropout={branch_dropout!r} with conv_branch={conv_branch!r}"
+            f"{' on the token route' if vocab_size is not None else ''}. Use "
+            "`dropout` for the recurrent features alone."
         )
     stack = dict(
         units=units,
@@ -146,6 +167,7 @@ def build_lstm_classifier(
         inputs, features = _numeric_branches(
             input_shape,
             conv_branch=True if conv_branch is None else bool(conv_branch),
+            branch_dropout=branch_dropout,
             normalization=normalization,
             adapt_data=adapt_data,
             stack=stack,
@@ -193,7 +215,14 @@ def _token_branch(vocab_size, embedding_dim, embedding_matrix, trainable, stack)
 
 
 def _numeric_branches(
-    input_shape, *, conv_branch, normalization, adapt_data, stack, kernel_regularizer
+    input_shape,
+    *,
+    conv_branch,
+    branch_dropout,
+    normalization,
+    adapt_data,
+    stack,
+    kernel_regularizer,
 ):
     if not isinstance(input_shape, tuple | list) or len(input_shape) != 2:
         raise ValueError(
@@ -211,6 +240,11 @@ def _numeric_branches(
     x = ApplyMask(name="zero_padding")([x, mask])
     branches = [_common.recurrent_stack(x, mask=mask, **stack)]
     if conv_branch:
+        rate = _BRANCH_DROPOUT if branch_dropout is None else branch_dropout
+        if rate:
+            branches[0] = keras.layers.Dropout(rate, name="recurrent_branch_dropout")(
+                branches[0]
+            )
         h = x
         for i, (filters, kernel) in enumerate(_FCN_BLOCKS):
             h = keras.layers.Conv1D(

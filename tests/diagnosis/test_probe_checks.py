@@ -297,3 +297,25 @@ def test_loss_rising_in_training_at_your_rate_is_lr_too_high(
     findings = check_learning_rate(ctx, fit_user, fit_best, diverged)
     high = [f for f in findings if f.code == "lr_too_high"]
     assert bool(high and high[0].severity == "high") is too_high
+
+
+@pytest.mark.parametrize(
+    ("train", "infer", "flagged"),
+    [(0.027, 0.020, False), (0.5, 0.3, True), (0.5, 0.45, False)],
+)
+def test_heavy_dropout_is_blamed_only_for_a_high_training_mode_loss(
+    train, infer, flagged
+):
+    # Dropout 0.8 (LSTM-FCN's rate on its LSTM features) on a fitted model keeps the
+    # training-mode loss a little above the inference one: 0.027 vs 0.020 is not a
+    # high loss, 0.5 vs 0.3 on two classes is (and heavy dropout explains it).
+    from keras_seqfix.diagnosis._probe_checks import check_train_inference
+
+    model = keras.Sequential([keras.Input((4,)), L.Dropout(0.8), L.Dense(2, "softmax")])
+    ctx = _fake_ctx(1e-3, expected_loss_at_init=0.693)
+    ctx.model = model
+    ctx.measurements.update(
+        user_loss_training_mode=train, user_loss_inference_mode=infer
+    )
+    codes = [f.code for f in check_train_inference(ctx)]
+    assert codes == (["train_inference_discrepancy"] if flagged else [])

@@ -85,6 +85,21 @@ VIDEO = dict(input_shape=(3, 8, 8, 1), units=4)
             ValueError,
             "conv_branch",
         ),
+        (
+            dict(num_classes=2, branch_dropout=1.0, **NUMERIC),
+            ValueError,
+            "branch_dropout",
+        ),
+        (
+            dict(num_classes=2, vocab_size=10, branch_dropout=0.5, units=4),
+            ValueError,
+            "branch_dropout.*token route",
+        ),
+        (
+            dict(num_classes=2, conv_branch=False, branch_dropout=0.5, **NUMERIC),
+            ValueError,
+            "branch_dropout.*conv_branch=False",
+        ),
     ],
 )
 def test_build_lstm_classifier_bad_arguments(kwargs, error, match):

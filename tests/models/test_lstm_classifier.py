@@ -37,6 +37,32 @@ def test_numeric_shapes_and_softmax(pooling, cell):
     np.testing.assert_allclose(out.sum(axis=-1), 1.0, atol=1e-5)
 
 
+def _concat_sources(model):
+    concat = model.get_layer("concat_branches")
+    return [t._keras_history.operation.name for t in concat.input]
+
+
+@pytest.mark.parametrize("branch_dropout, rate", [(None, 0.8), (0.5, 0.5)])
+def test_recurrent_branch_is_dropped_before_joining_the_conv_branch(
+    branch_dropout, rate
+):
+    # LSTM-FCN: dropout on the recurrent features only; the convolutional ones
+    # go into the concatenation as they are.
+    model = build_lstm_classifier(
+        3, input_shape=(10, 2), branch_dropout=branch_dropout, **TINY
+    )
+    assert _concat_sources(model) == ["recurrent_branch_dropout", "conv_pooling"]
+    assert model.get_layer("recurrent_branch_dropout").rate == rate
+    # Inference ignores it: the same input gives the same output twice.
+    x = _series()
+    np.testing.assert_array_equal(_predict(model, x), _predict(model, x))
+
+
+def test_branch_dropout_zero_joins_the_recurrent_features_directly():
+    model = build_lstm_classifier(3, input_shape=(10, 2), branch_dropout=0.0, **TINY)
+    assert _concat_sources(model) == ["lstm_0", "conv_pooling"]
+
+
 def test_token_shapes_stacked_unidirectional():
     model = build_lstm_classifier(
         2, vocab_size=30, embedding_dim=8, units=[6, 4], bidirectional=False
