@@ -383,7 +383,8 @@ _HIGH_TRAINING_LOSS = 0.25
 
 
 def _max_dropout(model):
-    rates = [0.0]
+    """The highest dropout rate in the model and the name of its layer."""
+    rates = [(0.0, None)]
     for layer in all_layers(model):
         for attr in ("rate", "dropout", "recurrent_dropout"):
             value = getattr(layer, attr, None)
@@ -391,8 +392,8 @@ def _max_dropout(model):
                 isinstance(value, int | float)
                 and "dropout" in type(layer).__name__.lower() + attr
             ):
-                rates.append(float(value))
-    return max(rates)
+                rates.append((float(value), layer.name))
+    return max(rates, key=lambda pair: pair[0])
 
 
 def check_train_inference(ctx):
@@ -414,7 +415,7 @@ def check_train_inference(ctx):
     # rate this heavy keeps the training-mode loss well above the model's own.
     # Only where that loss is itself high: 0.027 against 0.020 (LSTM-FCN's 0.8
     # dropout on a fitted GunPoint model) is dropout working, not a high loss.
-    rate = _max_dropout(ctx.model)
+    rate, rate_layer = _max_dropout(ctx.model)
     for prefix, where in (("user_", "your model"), ("", "probe copy")):
         train = m.get(f"{prefix}loss_training_mode")
         infer = m.get(f"{prefix}loss_inference_mode")
@@ -433,6 +434,8 @@ def check_train_inference(ctx):
         "measured_on": where,
         "max_dropout_rate": rate,
     }
+    if rate_layer is not None:
+        evidence["max_dropout_layer"] = rate_layer
     title = (
         f"Train/inference discrepancy: loss {train:.3g} in training mode vs "
         f"{infer:.3g} in inference mode ({where})"
@@ -443,9 +446,10 @@ def check_train_inference(ctx):
             "# or BatchNormalization(momentum=0.9) with batches of >= 32"
         )
     else:
+        # The builder's heaviest rate is its recurrent_branch_dropout (0.8).
         fix = (
             "keras.layers.Dropout(0.2)  # instead of a heavier rate\n"
-            "# or: ksf.build_lstm_classifier(..., dropout=0.2)"
+            "# or: ksf.build_lstm_classifier(..., dropout=0.2, branch_dropout=0.5)"
         )
     return [make_finding("train_inference_discrepancy", score, title, evidence, fix)]
 

@@ -234,7 +234,9 @@ def _measure_user_model(ctx, log, *, training_mode):
     keep = np.ones(len(ctx.x), dtype=bool)
     if ctx.x.dtype.kind == "f":
         keep = np.isfinite(ctx.x.reshape(len(ctx.x), -1)).all(axis=1)
-    rows = np.flatnonzero(keep)[:256]
+    # Random rows, not the first 256: a training-mode pass on a slice of
+    # class-sorted data would give BatchNormalization one class per batch.
+    rows = np.random.default_rng(ctx.seed).permutation(np.flatnonzero(keep))[:256]
     if len(rows) == 0:
         return
     x, y = ctx.x[rows], ctx.y[rows]

@@ -29,7 +29,7 @@ def build_lstm_classifier(
     units=128,
     cell="lstm",
     bidirectional=None,
-    pooling="last",
+    pooling=None,
     conv_branch=None,
     branch_dropout=None,
     normalization="auto",
@@ -78,14 +78,20 @@ def build_lstm_classifier(
             and LSTM-FCN's unidirectional LSTM trains ~2x faster at equal accuracy
             in our runs. Defaults to `None`.
         pooling: `"last"` (last state) or `"attention"` (`AttentionPooling` over
-            all steps). Defaults to `"last"`.
+            all steps). `None` means `"attention"` on the token route, where a few
+            words carry the class (SMS spam: spam recall 0.879 -> 0.900, accuracy
+            0.974 -> 0.980) and the last state would have to hold them through
+            the whole message, and `"last"` on the numeric route, as in
+            LSTM-FCN. Defaults to `None`.
         conv_branch: add the LSTM-FCN convolutional branch. `None` means `True` on
             the numeric route and `False` on the token route. Defaults to `None`.
-        branch_dropout: dropout on the recurrent branch's features before they
-            are concatenated with the convolutional ones; only with the
-            convolutional branch. `None` means LSTM-FCN's `0.8` there: without
-            it the recurrent branch memorises small training sets (on
-            JapaneseVowels the test loss was 3x higher). Defaults to `None`.
+        branch_dropout: dropout on the recurrent features (last state or
+            attention-pooled) before they are concatenated with the
+            convolutional ones. `None` means LSTM-FCN's `0.8` where there is a
+            convolutional branch: without it the recurrent branch memorises
+            small training sets (on JapaneseVowels the test loss was 3x higher).
+            A rate above 0 without a convolutional branch is an error.
+            Defaults to `None`.
         normalization: numeric route input normalisation: `"auto"` (`"adapt"`
             when `adapt_data` is given, else `"batch"`), `"adapt"`, `"batch"` or
             `None`. Defaults to `"auto"`.
@@ -110,7 +116,9 @@ def build_lstm_classifier(
         ValueError: for a bad value, e.g. `num_classes < 2`, neither or both of
             `vocab_size` and `input_shape`, an `input_shape` that is not
             `(timesteps, features)`, an `embedding_matrix` whose shape is not
-            `(vocab_size, embedding_dim)`, or `labels` not `"sparse"`/`"one_hot"`.
+            `(vocab_size, embedding_dim)`, `labels` not `"sparse"`/`"one_hot"`,
+            or a `branch_dropout` above 0 on a model without a convolutional
+            branch.
         TypeError: for an argument of the wrong type.
 
     Examples:
@@ -122,6 +130,8 @@ def build_lstm_classifier(
         >>> model.loss.name
         'sparse_categorical_crossentropy'
     """
+    if pooling is None:
+        pooling = "last" if vocab_size is None else "attention"
     units = _common.check_common(num_classes, labels, cell, pooling, units)
     dropout = _common.check_rate("dropout", dropout)
     if branch_dropout is not None:
@@ -134,7 +144,8 @@ def build_lstm_classifier(
             "(numeric series, `(timesteps, features)`). Received: "
             f"vocab_size={vocab_size!r}, input_shape={input_shape!r}"
         )
-    if branch_dropout is not None and (vocab_size is not None or conv_branch is False):
+    no_conv = vocab_size is not None or (conv_branch is not None and not conv_branch)
+    if branch_dropout and no_conv:
         raise ValueError(
             "`branch_dropout` acts where the convolutional branch joins the "
             "recurrent one, and this model has no convolutional branch. Received: "

@@ -1,6 +1,8 @@
 """Probe-based causes: each fault injected on tiny synthetic data is found in the
 top 3 (top 1 where it is clearly the main cause); a healthy set-up stays healthy."""
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -301,7 +303,13 @@ def test_loss_rising_in_training_at_your_rate_is_lr_too_high(
 
 @pytest.mark.parametrize(
     ("train", "infer", "flagged"),
-    [(0.027, 0.020, False), (0.5, 0.3, True), (0.5, 0.45, False)],
+    [
+        (0.027, 0.020, False),
+        (0.15, 0.1, False),  # below a quarter of log 2 (0.173)
+        (0.2, 0.1, True),
+        (0.5, 0.3, True),
+        (0.5, 0.45, False),  # heavy dropout, but training mode is not 1.2x worse
+    ],
 )
 def test_heavy_dropout_is_blamed_only_for_a_high_training_mode_loss(
     train, infer, flagged
@@ -311,11 +319,45 @@ def test_heavy_dropout_is_blamed_only_for_a_high_training_mode_loss(
     # high loss, 0.5 vs 0.3 on two classes is (and heavy dropout explains it).
     from keras_seqfix.diagnosis._probe_checks import check_train_inference
 
-    model = keras.Sequential([keras.Input((4,)), L.Dropout(0.8), L.Dense(2, "softmax")])
+    model = keras.Sequential(
+        [keras.Input((4,)), L.Dropout(0.8, name="heavy"), L.Dense(2, "softmax")]
+    )
     ctx = _fake_ctx(1e-3, expected_loss_at_init=0.693)
     ctx.model = model
     ctx.measurements.update(
         user_loss_training_mode=train, user_loss_inference_mode=infer
     )
-    codes = [f.code for f in check_train_inference(ctx)]
-    assert codes == (["train_inference_discrepancy"] if flagged else [])
+    findings = check_train_inference(ctx)
+    assert [f.code for f in findings] == (
+        ["train_inference_discrepancy"] if flagged else []
+    )
+    if flagged:  # the evidence names the layer to change
+        assert findings[0].evidence["max_dropout_layer"] == "heavy"
+
+
+def test_training_mode_loss_is_measured_on_mixed_batches_of_sorted_data():
+    # UCR/UEA sets come sorted by class. A training-mode pass over the first rows
+    # gives BatchNormalization batches of one class, whose own statistics erase a
+    # class offset: the loss looked like chance on a model that fits. Measured on
+    # random rows, training and inference mode agree on this model.
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 100)
+    x = (rng.normal(size=(200, 4)) + np.where(y[:, None] == 1, 3.0, -3.0)).astype(
+        "float32"
+    )
+    model = _sequential([L.BatchNormalization()], (4,), 2, keras.optimizers.Adam(0.03))
+    model.fit(x, y, epochs=30, batch_size=32, shuffle=True, verbose=0)
+    report = _probe(model, x, y, validation_data=(x[::5], y[::5]))
+    m = report.measurements
+    for prefix in ("user_", ""):
+        train, infer = (
+            m[f"{prefix}loss_training_mode"],
+            m[f"{prefix}loss_inference_mode"],
+        )
+        assert train < 0.5 * math.log(2) and train < 3 * infer + 0.05, (
+            prefix,
+            train,
+            infer,
+        )
+    assert "train_inference_discrepancy" not in report.codes, str(report)

@@ -39,13 +39,18 @@ def _recipe_block():
     return after.split("```python\n", 1)[1].split("```", 1)[0]
 
 
+_SETTINGS = {
+    "ReduceLROnPlateau": ("monitor", "factor", "patience", "min_lr"),
+    "EarlyStopping": ("monitor", "patience", "restore_best_weights"),
+}
+
+
 def _described(recipe):
     """What a reader can see of a recipe: its numbers and each callback's settings."""
-    settings = ("monitor", "factor", "patience", "min_lr", "restore_best_weights")
     return {
         **{k: v for k, v in recipe.items() if k != "callbacks"},
         "callbacks": [
-            (type(c).__name__, {s: getattr(c, s) for s in settings if hasattr(c, s)})
+            (type(c).__name__, {s: getattr(c, s) for s in _SETTINGS[type(c).__name__]})
             for c in recipe["callbacks"]
         ],
     }

@@ -100,6 +100,11 @@ VIDEO = dict(input_shape=(3, 8, 8, 1), units=4)
             ValueError,
             "branch_dropout.*conv_branch=False",
         ),
+        (
+            dict(num_classes=2, conv_branch=0, branch_dropout=0.5, **NUMERIC),
+            ValueError,
+            "branch_dropout.*conv_branch=0",
+        ),
     ],
 )
 def test_build_lstm_classifier_bad_arguments(kwargs, error, match):
