@@ -446,11 +446,11 @@ def check_train_inference(ctx):
             "# or BatchNormalization(momentum=0.9) with batches of >= 32"
         )
     else:
-        # The builder's heaviest rate is its recurrent_branch_dropout (0.8).
-        fix = (
-            "keras.layers.Dropout(0.2)  # instead of a heavier rate\n"
-            "# or: ksf.build_lstm_classifier(..., dropout=0.2, branch_dropout=0.5)"
-        )
+        fix = "keras.layers.Dropout(0.2)  # instead of a heavier rate\n"
+        if rate_layer == "recurrent_branch_dropout":  # the numeric builder's 0.8
+            fix += "# or: ksf.build_lstm_classifier(..., branch_dropout=0.5)"
+        else:
+            fix += "# or: ksf.build_lstm_classifier(..., dropout=0.2)"
     return [make_finding("train_inference_discrepancy", score, title, evidence, fix)]
 
 

@@ -227,11 +227,13 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
         # sorted) would give BatchNormalization one or two classes per batch.
         # A generator of its own, so the probe's other draws stay as they were.
         sub = np.random.default_rng(ctx.seed).permutation(len(xt))[:256]
-        m["loss_training_mode"] = _probe.batch_loss(
-            model, xt[sub], yt[sub], training=True
-        )
+        # Inference mode first: a training-mode call moves BatchNormalization's
+        # moving statistics.
         m["loss_inference_mode"] = _probe.batch_loss(
             model, xt[sub], yt[sub], training=False
+        )
+        m["loss_training_mode"] = _probe.batch_loss(
+            model, xt[sub], yt[sub], training=True
         )
 
     def shuffled_labels():

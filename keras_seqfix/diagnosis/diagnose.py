@@ -1,5 +1,6 @@
 """`diagnose`: why a sequence classifier's loss stays high, ranked, with the fix."""
 
+import numbers
 import time
 
 import keras
@@ -191,6 +192,11 @@ def _context(model, x, y, validation_data, batch_size, seed):
         ) from exc
     if isinstance(output, list | tuple):
         raise ValueError("`model` should have one output (a classifier).")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(
+            "`seed` should be a non-negative integer (NumPy's generators take no "
+            f"negative seeds). Received: seed={seed!r}"
+        )
     labels = label_info(y)
     info = model_info(model, output.reshape(2, -1).shape[1])
     ctx = Context(model, x, y, labels, info, batch_size=int(batch_size), seed=int(seed))

@@ -76,15 +76,20 @@ class AttentionPooling(keras.layers.Layer):
 
     def call(self, inputs, mask=None):
         hidden = ops.tanh(ops.matmul(inputs, self.kernel) + self.bias)
-        scores = ops.squeeze(ops.matmul(hidden, self.score_vector), axis=-1)
+        # The softmax in float32: under mixed precision -1e9 is -inf in float16,
+        # and a fully masked row (an empty message) would give NaN.
+        scores = ops.cast(
+            ops.squeeze(ops.matmul(hidden, self.score_vector), axis=-1), "float32"
+        )
         if mask is not None:
             mask = ops.cast(mask, "bool")
             # A large negative score gives masked steps exactly zero weight after
             # the softmax; a fully masked row falls back to zeros below.
-            scores = ops.where(mask, scores, ops.cast(-1e9, scores.dtype))
+            scores = ops.where(mask, scores, -1e9)
         weights = ops.softmax(scores, axis=-1)
         if mask is not None:
             weights = weights * ops.cast(mask, weights.dtype)
+        weights = ops.cast(weights, inputs.dtype)
         return ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
 
     def compute_mask(self, inputs, mask=None):

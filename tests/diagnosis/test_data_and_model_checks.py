@@ -183,6 +183,8 @@ def test_errors_name_the_argument():
         _run(tiny_model(), x, y[:10])
     with pytest.raises(ValueError, match="does not fit the model"):
         _run(tiny_model(), x[:, :, :1], y)
+    with pytest.raises(ValueError, match="`seed` should be a non-negative integer"):
+        _run(tiny_model(), x, y, seed=-1)
 
 
 def test_tf_data_is_refused_with_a_fix():

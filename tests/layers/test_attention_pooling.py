@@ -36,6 +36,17 @@ def test_padding_does_not_change_output():
     np.testing.assert_allclose(masked, full, atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_fully_masked_row_gives_zeros_not_nan(dtype):
+    # An empty message is all padding; float16 cannot hold the -1e9 mask score.
+    layer = AttentionPooling(units=3, dtype=dtype)
+    x = _x(batch=2, time=4).astype(dtype)
+    mask = np.array([[True, True, False, False], [False] * 4])
+    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
+    assert np.all(np.isfinite(out))
+    np.testing.assert_array_equal(out[1], np.zeros(4))
+
+
 def test_mask_from_embedding_propagates():
     inputs = keras.Input(shape=(None,), dtype="int32")
     h = keras.layers.Embedding(10, 4, mask_zero=True)(inputs)
