@@ -38,6 +38,15 @@ def loss_fn(model):
     return compute
 
 
+def mixed_rows(index, seed, size=256):
+    """Up to `size` rows of `index` (an array of row ids, or a count) in random
+    order, for a training-mode pass: it normalises each batch by its own
+    statistics, and a slice of class-sorted data (the UCR/UEA sets are sorted)
+    would give BatchNormalization batches of one or two classes. A generator of
+    its own, so the probe's other draws stay as they were."""
+    return np.random.default_rng(seed).permutation(index)[:size]
+
+
 def batch_loss(model, x, y, *, training, batch_size=64):
     """Mean loss of `model` on `(x, y)` with `training` mode on or off (forward only)."""
     compute, total = loss_fn(model), 0.0

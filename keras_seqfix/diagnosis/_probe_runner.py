@@ -222,11 +222,7 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
         minority = int(np.argmin(np.where(counts > 0, counts, counts.max() + 1)))
         if minority in recalls:
             m["probe_minority_recall"] = recalls[minority]
-        # Rows in random order: a training-mode pass normalises each batch by its
-        # own statistics, and a slice of class-sorted data (UCR/UEA sets are
-        # sorted) would give BatchNormalization one or two classes per batch.
-        # A generator of its own, so the probe's other draws stay as they were.
-        sub = np.random.default_rng(ctx.seed).permutation(len(xt))[:256]
+        sub = _probe.mixed_rows(len(xt), ctx.seed)
         # Inference mode first: a training-mode call moves BatchNormalization's
         # moving statistics.
         m["loss_inference_mode"] = _probe.batch_loss(

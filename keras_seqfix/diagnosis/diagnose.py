@@ -235,14 +235,12 @@ def _context(model, x, y, validation_data, batch_size, seed):
 def _measure_user_model(ctx, log, *, training_mode):
     """Forward passes on the user's model: its loss now (inference mode) or, for
     a model that has been trained, its loss on the same samples in training mode."""
-    from keras_seqfix.diagnosis._probe import batch_loss
+    from keras_seqfix.diagnosis._probe import batch_loss, mixed_rows
 
     keep = np.ones(len(ctx.x), dtype=bool)
     if ctx.x.dtype.kind == "f":
         keep = np.isfinite(ctx.x.reshape(len(ctx.x), -1)).all(axis=1)
-    # Random rows, not the first 256: a training-mode pass on a slice of
-    # class-sorted data would give BatchNormalization one class per batch.
-    rows = np.random.default_rng(ctx.seed).permutation(np.flatnonzero(keep))[:256]
+    rows = mixed_rows(np.flatnonzero(keep), ctx.seed)
     if len(rows) == 0:
         return
     x, y = ctx.x[rows], ctx.y[rows]
