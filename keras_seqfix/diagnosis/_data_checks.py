@@ -239,8 +239,9 @@ def check_insufficient_data(ctx):
         evidence["val_accuracy_gain_half_to_full"] = round(gain, 3)
     fix = (
         "augment = ksf.TimeSeriesAugmentation(jitter=0.03, scaling=0.1)  # numeric\n"
-        "# (ksf.SequenceAugmentation for frames), collect more labelled data, and use\n"
-        'callbacks=[ksf.early_stopping("patient")] with a smaller model'
+        "# (ksf.SequenceAugmentation for frames), collect more labelled data, and train\n"
+        "# on every sample (no split) with the best weights by training loss kept:\n"
+        "model.fit(x, y, **ksf.models.fit_recipe(x))"
     )
     title = f"Only {smallest} samples in the smallest class"
     return [make_finding("insufficient_data", score, title, evidence, fix)]

@@ -121,6 +121,8 @@ def test_insufficient_data():
     report = _run(tiny_model(), x, y)
     assert report.codes[0] == "insufficient_data"
     assert report.findings[0].evidence["min_samples_per_class"] == 3
+    # Small data: train on every sample with the recipe, not on a held-out split.
+    assert "ksf.models.fit_recipe(x)" in report.findings[0].fix
 
 
 @pytest.mark.parametrize(
