@@ -58,7 +58,13 @@ def check_learning_rate(value):
 
 def check_common(num_classes, labels, cell, pooling, units):
     """Validate the arguments both builders share; return `units` as a tuple."""
-    check_int("num_classes", num_classes, minimum=2)
+    check_int("num_classes", num_classes, minimum=1)
+    if num_classes < 2:
+        raise ValueError(
+            "`num_classes` should be an integer >= 2: the output is a softmax over "
+            f"the classes. Received: num_classes={num_classes!r}. For a yes/no "
+            "(binary) task pass num_classes=2 with labels 0 and 1."
+        )
     if labels not in _LABELS:
         raise ValueError(
             f"`labels` should be 'sparse' (integer class ids) or 'one_hot'. "

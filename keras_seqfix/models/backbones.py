@@ -65,9 +65,27 @@ def cached_imagenet_weights(name):
             key in squashed
             and "notop" in squashed
             and not any(n in squashed for n in longer)
+            and not _other_variant(filename)
         ):
             return os.path.join(directory, filename)
     return None
+
+
+#: Width multipliers other than 1.0 in the cached MobileNet file names
+#: (`..._v3_small_224_0.75_float_no_top_v2.h5`, `..._v2_..._0.35_224_no_top.h5`,
+#: v1's `mobilenet_7_5_224_tf_no_top.h5`): `make_backbone` builds alpha 1.0.
+_OTHER_ALPHA = re.compile(r"(?<![0-9.])(0\.35|0\.5|0\.75|1\.3|1\.4)(?![0-9])")
+_OTHER_ALPHA_V1 = re.compile(r"mobilenet_(2_5|5_0|7_5)_")
+
+
+def _other_variant(filename):
+    """Whether a cached file holds a variant the builder does not build."""
+    name = filename.lower()
+    return (
+        "minimalistic" in name
+        or bool(_OTHER_ALPHA.search(name))
+        or bool(_OTHER_ALPHA_V1.search(name))
+    )
 
 
 def _check_weights(backbone_weights):
@@ -86,6 +104,28 @@ def _check_weights(backbone_weights):
         )
 
 
+def _check_frame_shape(backbone, frame_shape):
+    """A user's backbone should take one frame of `frame_shape`."""
+    shapes = backbone.inputs if isinstance(backbone.inputs, list) else []
+    if len(shapes) != 1:
+        raise ValueError(
+            "`backbone` should take one input, a frame (height, width, channels). "
+            f"Received: a model with {len(shapes)} inputs."
+        )
+    expected = tuple(shapes[0].shape[1:])
+    fits = len(expected) == len(frame_shape) and all(
+        a is None or b is None or a == b
+        for a, b in zip(expected, frame_shape, strict=True)
+    )
+    if not fits:
+        raise ValueError(
+            f"`backbone` takes frames of shape {expected}, but `input_shape` gives "
+            f"frames of shape {tuple(frame_shape)}. Pass input_shape=(frames, "
+            f"{', '.join(str(d) for d in expected)}) with frames resized to match, "
+            "or a backbone built for these frames."
+        )
+
+
 def make_backbone(backbone, frame_shape, backbone_weights):
     """Return `(model, has_pretrained_weights)` for a per-frame backbone."""
     _check_weights(backbone_weights)
@@ -96,6 +136,7 @@ def make_backbone(backbone, frame_shape, backbone_weights):
                 "keras.applications name; a keras.Model brings its own weights. "
                 "Pass backbone_weights=None or a weights file path."
             )
+        _check_frame_shape(backbone, frame_shape)
         # A copy: freezing or fine-tuning must not change the caller's model.
         model = keras.models.clone_model(backbone)
         model.set_weights(backbone.get_weights())

@@ -11,32 +11,48 @@ def unfreeze_backbone(model, *, num_layers=None, learning_rate=1e-5):
 
     The usual transfer-learning schedule: train the new layers on a frozen
     backbone, then unfreeze its top `num_layers` layers and train on with a small
-    learning rate. BatchNormalization layers stay frozen, so they keep running in
-    inference mode with their pretrained statistics (updating them on small
-    batches of a new dataset destroys what the backbone learned). The model is
-    recompiled with a fresh Adam optimizer at `learning_rate`, with the same loss
-    and metrics.
+    learning rate. The layers it unfreezes exclude BatchNormalization, which stays
+    frozen and so keeps running in inference mode with its pretrained statistics
+    (updating them on small batches of a new dataset destroys what the backbone
+    learned). Layers that were already trainable (a `"small_cnn"` backbone, which
+    trains from scratch, or layers you unfroze yourself) stay as they were:
+    nothing is frozen behind your back.
+
+    The model is recompiled with a fresh optimizer of the same class and
+    settings as its own (momentum, weight decay, clipping...) at
+    `learning_rate`: its moments restart from zero, since the newly trainable
+    weights have none. The loss, metrics (your own metric functions included)
+    and the other `compile` arguments are the ones the model was compiled with.
 
     Args:
         model: a compiled model from `build_cnn_lstm` (it has a
             `"frame_backbone"` layer).
-        num_layers: how many of the backbone's top layers to unfreeze; `None`
-            unfreezes all of them. Defaults to `None`.
-        learning_rate: the new Adam learning rate, typically 10-100x below the
+        num_layers: how many of the backbone's top layers to unfreeze, counting
+            only layers with weights and not BatchNormalization (in the order
+            of `backbone.layers`); `None` unfreezes all of them. Defaults to
+            `None`.
+        learning_rate: the new learning rate, typically 10-100x below the
             first phase. Defaults to `1e-5`.
 
     Returns:
         The same `model`, recompiled (it is changed in place, as you asked).
 
     Raises:
+        TypeError: if `model` is not a `keras.Model`, or `num_layers` or
+            `learning_rate` is not a number.
         ValueError: if `model` has no `"frame_backbone"` layer or is not
-            compiled, or `num_layers` is not a positive integer or `None`.
+            compiled, or `num_layers` or `learning_rate` is not positive.
 
     Examples:
+        >>> import keras
         >>> import keras_seqfix as ksf
-        >>> model = ksf.models.build_cnn_lstm(
-        ...     2, input_shape=(4, 16, 16, 1), units=4, freeze_backbone=True)
-        >>> _ = ksf.models.unfreeze_backbone(model, num_layers=3)
+        >>> frame = keras.Sequential([keras.Input((16, 16, 1)),
+        ...     keras.layers.Conv2D(4, 3, name="low"), keras.layers.Conv2D(4, 3, name="top")])
+        >>> model = ksf.models.build_cnn_lstm(2, input_shape=(4, 16, 16, 1),
+        ...     backbone=frame, units=4)
+        >>> _ = ksf.models.unfreeze_backbone(model, num_layers=1)
+        >>> [layer.trainable for layer in model.get_layer("frame_backbone").layer.layers]
+        [False, True]
         >>> float(model.optimizer.learning_rate)
         1e-05
     """
@@ -52,32 +68,72 @@ def unfreeze_backbone(model, *, num_layers=None, learning_rate=1e-5):
     if num_layers is not None:
         num_layers = _common.check_int("num_layers", num_layers, minimum=1)
     learning_rate = _common.check_learning_rate(learning_rate)
-    config = model.get_compile_config()
-    if not config:
+    arguments = _compile_arguments(model)
+    backbone = wrapper.layer
+    layers = [layer for layer in _leaf_layers(backbone) if layer.weights]
+    # `trainable` is inherited: a frozen backbone freezes every layer in it.
+    kept = {id(layer) for layer in layers if backbone.trainable and layer.trainable}
+    candidates = [
+        layer
+        for layer in layers
+        if not isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    top = candidates if num_layers is None else candidates[-num_layers:]
+    unfrozen = kept | {id(layer) for layer in top}
+    backbone.trainable = True  # sets every layer in it; then freeze the rest
+    for layer in layers:
+        layer.trainable = id(layer) in unfrozen
+    arguments["optimizer"] = _fresh_optimizer(model.optimizer, learning_rate)
+    model.compile(**arguments)
+    return model
+
+
+def _leaf_layers(layer):
+    """The layers inside `layer`, nested sub-models flattened, in order.
+
+    Only leaves: a nested model's own `trainable` would set all of its layers.
+    """
+    found = []
+    for sublayer in getattr(layer, "layers", []):
+        if getattr(sublayer, "layers", None):
+            found.extend(_leaf_layers(sublayer))
+        else:
+            found.append(sublayer)
+    return found
+
+
+def _compile_arguments(model):
+    """The arguments `model` was compiled with, as objects."""
+    if not model.get_compile_config():
         raise ValueError(
             "`model` should be compiled before unfreeze_backbone, which keeps its "
             "loss and metrics. Call model.compile(...) or build with compile=True."
         )
-    backbone = wrapper.layer
-    backbone.trainable = True
-    layers = [layer for layer in backbone.layers if layer.weights]
-    top = layers if num_layers is None else layers[-num_layers:]
-    top_ids = {id(layer) for layer in top}
-    for layer in layers:
-        layer.trainable = id(layer) in top_ids and not isinstance(
-            layer, keras.layers.BatchNormalization
+    # Keras keeps the objects passed to `compile` here (a private attribute,
+    # present in every Keras 3 release). Reusing them keeps a user's own metric
+    # functions, which the serialised config cannot rebuild unless registered.
+    kept = getattr(getattr(model, "_compile_config", None), "config", None)
+    if kept is not None:
+        arguments = dict(kept)
+    else:
+        arguments = keras.saving.deserialize_keras_object(model.get_compile_config())
+    arguments["loss"] = model.loss  # the same loss object, not a rebuilt wrapper
+    return arguments
+
+
+def _fresh_optimizer(optimizer, learning_rate):
+    """An optimizer of the same class and settings, new state, at `learning_rate`.
+
+    A fresh one, not the model's own: Keras optimizers build their moments for
+    the variables they first see and cannot take the newly trainable weights.
+    """
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):  # mixed precision
+        config = optimizer.get_config()
+        return keras.optimizers.LossScaleOptimizer(
+            _fresh_optimizer(optimizer.inner_optimizer, learning_rate),
+            initial_scale=config["initial_scale"],
+            dynamic_growth_steps=config["dynamic_growth_steps"],
         )
-    # Keep any BatchNormalization nested deeper (inside sub-models) frozen too.
-    _freeze_batch_norm(backbone)
-    config = keras.saving.deserialize_keras_object(config)
-    config["optimizer"] = keras.optimizers.Adam(learning_rate=learning_rate)
-    config["loss"] = model.loss  # the same loss object, not a rebuilt wrapper
-    model.compile(**config)
-    return model
-
-
-def _freeze_batch_norm(layer):
-    for sublayer in getattr(layer, "layers", []):
-        if isinstance(sublayer, keras.layers.BatchNormalization):
-            sublayer.trainable = False
-        _freeze_batch_norm(sublayer)
+    config = optimizer.get_config()
+    config["learning_rate"] = learning_rate
+    return type(optimizer).from_config(config)

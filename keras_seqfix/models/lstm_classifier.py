@@ -144,6 +144,14 @@ def build_lstm_classifier(
             "(numeric series, `(timesteps, features)`). Received: "
             f"vocab_size={vocab_size!r}, input_shape={input_shape!r}"
         )
+    _check_route_arguments(
+        token_route=vocab_size is not None,
+        embedding_dim=embedding_dim,
+        embedding_matrix=embedding_matrix,
+        trainable_embedding=trainable_embedding,
+        normalization=normalization,
+        adapt_data=adapt_data,
+    )
     no_conv = vocab_size is not None or (conv_branch is not None and not conv_branch)
     if branch_dropout and no_conv:
         raise ValueError(
@@ -197,6 +205,43 @@ def build_lstm_classifier(
     )
 
 
+def _check_route_arguments(*, token_route, **given):
+    """Refuse an argument of the other route instead of ignoring it."""
+    defaults = dict(  # the signature's defaults
+        embedding_dim=128,
+        embedding_matrix=None,
+        trainable_embedding=True,
+        normalization="auto",
+        adapt_data=None,
+    )
+    if token_route:
+        names = ("normalization", "adapt_data")
+        built_from, other = "vocab_size", "input_shape"
+    else:
+        names = ("embedding_dim", "embedding_matrix", "trainable_embedding")
+        built_from, other = "input_shape", "vocab_size"
+    for name in names:
+        value = given[name]
+        if name in ("embedding_matrix", "adapt_data"):  # arrays, default None
+            if value is None:
+                continue
+            shape = getattr(value, "shape", None)
+            shown = (
+                f"a {type(value).__name__}"
+                if shape is None
+                else f"an array of shape {tuple(shape)}"
+            )
+        elif value == defaults[name]:
+            continue
+        else:
+            shown = repr(value)
+        raise ValueError(
+            f"`{name}` applies to models built from `{other}`, and this one is "
+            f"built from `{built_from}`, so it would be ignored. Received: "
+            f"{name}={shown}. Leave it out, or build from `{other}`."
+        )
+
+
 def _token_branch(vocab_size, embedding_dim, embedding_matrix, trainable, stack):
     vocab_size = _common.check_int("vocab_size", vocab_size, minimum=2)
     embedding_dim = _common.check_int("embedding_dim", embedding_dim, minimum=1)
@@ -235,11 +280,19 @@ def _numeric_branches(
     stack,
     kernel_regularizer,
 ):
+    if isinstance(input_shape, np.ndarray):
+        input_shape = tuple(input_shape.tolist())
     if not isinstance(input_shape, tuple | list) or len(input_shape) != 2:
+        hint = "For image sequences use build_cnn_lstm."
+        if isinstance(input_shape, tuple | list) and len(input_shape) == 1:
+            hint = (
+                "A univariate series has one feature: pass "
+                f"input_shape=({input_shape[0]!r}, 1) and x of shape (n, "
+                f"{input_shape[0]!r}, 1) (`x[..., None]`)."
+            )
         raise ValueError(
             "`input_shape` should be (timesteps, features) for a numeric series, "
-            "timesteps may be None. For image sequences use build_cnn_lstm. "
-            f"Received: input_shape={input_shape!r}"
+            f"timesteps may be None. Received: input_shape={input_shape!r}. {hint}"
         )
     timesteps, features = input_shape
     if timesteps is not None:

@@ -1,5 +1,6 @@
 """Every bad argument of the builders raises an error that names it."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -105,6 +106,32 @@ VIDEO = dict(input_shape=(3, 8, 8, 1), units=4)
             ValueError,
             "branch_dropout.*conv_branch=0",
         ),
+        # An argument of the other route is refused, not silently ignored.
+        (
+            dict(num_classes=2, embedding_matrix=np.zeros((10, 4)), **NUMERIC),
+            ValueError,
+            r"embedding_matrix.*vocab_size.*shape \(10, 4\)",
+        ),
+        (
+            dict(num_classes=2, embedding_dim=3, **NUMERIC),
+            ValueError,
+            "embedding_dim.*ignored",
+        ),
+        (
+            dict(num_classes=2, trainable_embedding=False, **NUMERIC),
+            ValueError,
+            "trainable_embedding.*ignored",
+        ),
+        (
+            dict(num_classes=2, vocab_size=10, adapt_data=np.zeros((2, 3, 1))),
+            ValueError,
+            "adapt_data.*input_shape",
+        ),
+        (
+            dict(num_classes=2, vocab_size=10, normalization="bogus"),
+            ValueError,
+            "normalization.*input_shape",
+        ),
     ],
 )
 def test_build_lstm_classifier_bad_arguments(kwargs, error, match):
@@ -146,3 +173,23 @@ def test_build_lstm_classifier_bad_arguments(kwargs, error, match):
 def test_build_cnn_lstm_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         build_cnn_lstm(**kwargs)
+
+
+def test_errors_say_how_to_fix_the_common_mistakes():
+    with pytest.raises(ValueError, match="binary.*num_classes=2 with labels 0 and 1"):
+        build_lstm_classifier(1, input_shape=(10, 1), units=4)
+    with pytest.raises(ValueError, match=r"input_shape=\(10, 1\).*x\[\.\.\., None\]"):
+        build_lstm_classifier(2, input_shape=(10,), units=4)
+
+
+def test_input_shape_may_be_an_array():
+    model = build_lstm_classifier(2, input_shape=np.array([10, 2]), units=4)
+    assert model.input_shape == (None, 10, 2)
+
+
+def test_a_backbone_for_other_frames_is_refused_before_building():
+    backbone = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(2, 3)])
+    with pytest.raises(
+        ValueError, match=r"backbone. takes frames of shape \(16, 16, 3\).*\(8, 8, 1\)"
+    ):
+        build_cnn_lstm(2, backbone=backbone, **VIDEO)

@@ -98,6 +98,29 @@ def test_imagenet_offline_without_cache_raises_before_download(tmp_path, monkeyp
     assert f"keras.applications.{APP}(include_top=False" in str(info.value)
 
 
+def test_imagenet_cache_skips_variants_the_builder_does_not_build(
+    tmp_path, monkeypatch
+):
+    from keras_seqfix.models.backbones import cached_imagenet_weights
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    folder = tmp_path / "models"
+    folder.mkdir()
+    # Sorted first, each would have been picked before the alpha-1.0 file.
+    for name in (
+        "weights_mobilenet_v3_small_224_0.75_float_no_top_v2.h5",
+        "weights_mobilenet_v3_small_minimalistic_224_1.0_float_no_top_v2.h5",
+        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5",
+        "weights_mobilenet_v3_large_minimalistic_224_1.0_float_no_top_v2.h5",
+    ):
+        (folder / name).write_bytes(b"")
+    assert cached_imagenet_weights("MobileNetV2") is None
+    assert cached_imagenet_weights("MobileNetV3Large") is None
+    wanted = folder / "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5"
+    wanted.write_bytes(b"")
+    assert cached_imagenet_weights("MobileNetV3Small") == str(wanted)
+
+
 def test_imagenet_uses_cached_file(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     app = keras.applications.MobileNetV3Small(
@@ -137,9 +160,10 @@ def test_unfreeze_backbone(num_layers):
     assert unfreeze_backbone(model, num_layers=num_layers, learning_rate=1e-4) is model
     inner = model.get_layer("frame_backbone").layer
     trainable = {layer.name for layer in inner.layers if layer.trainable_weights}
-    expected = (
-        {"conv_a", "conv_b", "dense_top"} if num_layers is None else {"dense_top"}
-    )
+    # `num_layers` counts layers with weights, BatchNormalization left out.
+    expected = {"conv_a", "conv_b", "dense_top"}
+    if num_layers == 2:
+        expected = {"conv_b", "dense_top"}
     assert trainable == expected
     assert not inner.get_layer("bn_a").trainable
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-4)
@@ -151,6 +175,71 @@ def test_unfreeze_backbone(num_layers):
     assert "accuracy" in history.history
     for old, new in zip(stats, inner.get_layer("bn_b").get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)
+
+
+def _ones_rate(y_true, y_pred):
+    """A user's own metric function, not registered with Keras."""
+    return keras.ops.mean(keras.ops.cast(keras.ops.argmax(y_pred, -1) == 1, "float32"))
+
+
+def test_unfreeze_backbone_keeps_the_users_optimizer_and_metrics():
+    model = build_cnn_lstm(
+        2, input_shape=(3, 8, 8, 1), backbone=_tiny_backbone(), units=4
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.01, momentum=0.9, clipnorm=1.0),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy", _ones_rate],
+    )
+    unfreeze_backbone(model, learning_rate=1e-4)
+    optimizer = model.optimizer
+    assert type(optimizer) is keras.optimizers.SGD
+    assert (optimizer.momentum, optimizer.clipnorm) == (0.9, 1.0)
+    assert float(optimizer.learning_rate) == pytest.approx(1e-4)
+    history = _fit(model, _clips(), np.array([0, 1]))
+    assert {"accuracy", "_ones_rate"} <= set(history.history)
+
+
+def test_unfreeze_backbone_never_freezes_a_trainable_layer():
+    # "small_cnn" trains from scratch: every layer, BatchNormalization included,
+    # is trainable before, and must stay so whatever `num_layers` says.
+    model = build_cnn_lstm(2, input_shape=(3, 8, 8, 1), units=4)
+    inner = model.get_layer("frame_backbone").layer
+    before = {layer.name: layer.trainable for layer in inner.layers if layer.weights}
+    assert all(before.values())
+    unfreeze_backbone(model, num_layers=1)
+    after = {layer.name: layer.trainable for layer in inner.layers if layer.weights}
+    assert after == before
+
+
+def test_unfreeze_backbone_reaches_layers_of_a_nested_model():
+    block = keras.Sequential(
+        [keras.Input((6, 6, 4)), keras.layers.Conv2D(4, 3, name="inner_conv")],
+        name="block",
+    )
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(4, 3, name="stem")(inputs)
+    outputs = keras.layers.Dense(3, name="head")(block(x))
+    backbone = keras.Model(inputs, outputs)
+    model = build_cnn_lstm(2, input_shape=(3, 8, 8, 1), backbone=backbone, units=4)
+    unfreeze_backbone(model, num_layers=2)
+    inner = model.get_layer("frame_backbone").layer
+    trainable = {w.path.split("/")[-2] for w in inner.trainable_weights}
+    assert trainable == {"inner_conv", "head"}
+
+
+def test_fresh_optimizer_keeps_loss_scaling():
+    from keras_seqfix.models.fine_tuning import _fresh_optimizer
+
+    old = keras.optimizers.LossScaleOptimizer(
+        keras.optimizers.SGD(0.1, momentum=0.5), dynamic_growth_steps=7
+    )
+    new = _fresh_optimizer(old, 1e-3)
+    assert isinstance(new, keras.optimizers.LossScaleOptimizer)
+    assert new.dynamic_growth_steps == 7
+    assert type(new.inner_optimizer) is keras.optimizers.SGD
+    assert new.inner_optimizer.momentum == 0.5
+    assert float(new.inner_optimizer.learning_rate) == pytest.approx(1e-3)
 
 
 def test_unfreeze_backbone_errors():
