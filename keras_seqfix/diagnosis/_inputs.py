@@ -20,7 +20,11 @@ def as_array(value, name):
     if value is None:
         return None
     type_name = type(value).__name__
-    if hasattr(value, "element_spec") or isinstance(value, keras.utils.PyDataset):
+    if (
+        hasattr(value, "element_spec")
+        or isinstance(value, keras.utils.PyDataset)
+        or hasattr(value, "__next__")  # generators and other iterators
+    ):
         raise TypeError(
             f"`{name}` should be a NumPy array. Received: {name} of type {type_name}. "
             "`diagnose` needs the arrays themselves (it hashes, counts and subsamples "

@@ -1,5 +1,7 @@
 """Tests for `build_lstm_classifier`: routes, masking, labels, saving, errors."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -94,9 +96,18 @@ def test_token_padding_is_masked(pooling):
     np.testing.assert_allclose(short, padded, atol=1e-5)
 
 
-@pytest.mark.parametrize("pooling", ["last", "attention"])
-def test_numeric_padding_is_masked_variable_length(pooling):
-    model = build_lstm_classifier(2, input_shape=(None, 2), pooling=pooling, **TINY)
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(pooling="last", **TINY),
+        dict(pooling="attention", **TINY),
+        # Stacked, bidirectional and GRU stacks pass the mask on too.
+        dict(units=[4, 3], bidirectional=True, cell="gru"),
+        dict(units=[4, 3], pooling="attention", normalization=None),
+    ],
+)
+def test_numeric_padding_is_masked_variable_length(options):
+    model = build_lstm_classifier(2, input_shape=(None, 2), **options)
     x = _series(n=2, t=7)
     post = np.concatenate([x, np.zeros((2, 5, 2), "float32")], axis=1)
     pre = np.concatenate([np.zeros((2, 5, 2), "float32"), x], axis=1)
@@ -160,6 +171,34 @@ def test_labels_choose_matching_loss(labels, loss_class, y):
     history = _fit(model, _series(), y)
     assert np.isfinite(history.history["loss"][0])
     assert "accuracy" in history.history
+    # "accuracy" resolved for the label format, not a string Keras guesses from.
+    (compiled,) = [m for m in model.metrics if m.name == "compile_metrics"]
+    expected = (
+        keras.metrics.SparseCategoricalAccuracy
+        if labels == "sparse"
+        else keras.metrics.CategoricalAccuracy
+    )
+    assert [type(m) for m in compiled.metrics] == [expected]
+
+
+def test_stack_options_reach_the_layers():
+    model = build_lstm_classifier(
+        3,
+        input_shape=(10, 2),
+        units=[4, 3],
+        bidirectional=True,
+        recurrent_dropout=0.2,
+        l1=1e-4,
+        l2=1e-3,
+    )
+    wrapped = [x for x in model.layers if isinstance(x, keras.layers.Bidirectional)]
+    assert [w.forward_layer.units for w in wrapped] == [4, 3]
+    assert all(w.forward_layer.recurrent_dropout == 0.2 for w in wrapped)
+    assert all(w.backward_layer.recurrent_dropout == 0.2 for w in wrapped)
+    # Every kernel carries the penalty: one per recurrent layer and direction
+    # (2 x 2), the 3 convolutions and the head.
+    penalties = [float(keras.ops.convert_to_numpy(v)) for v in model.losses]
+    assert len(penalties) == 8 and all(v > 0 for v in penalties)
 
 
 @pytest.mark.parametrize(
@@ -193,6 +232,202 @@ def test_wrong_validation_labels_raise():
 def test_float_integer_ids_are_accepted():
     model = build_lstm_classifier(3, input_shape=(10, 2), **TINY)
     _fit(model, _series(), np.array([0.0, 1.0, 2.0, 0.0]))
+
+
+IDS = np.array([0, 1, 2, 0])
+
+
+def _dataset(y, weights=False):
+    import tensorflow as tf
+
+    parts = (_series(), y, np.ones(len(y))) if weights else (_series(), y)
+    return tf.data.Dataset.from_tensor_slices(parts).batch(2)
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, y):
+        super().__init__()
+        self.y = y
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        rows = slice(2 * index, 2 * index + 2)
+        return _series()[rows], self.y[rows]
+
+
+@pytest.mark.parametrize("where", ["x", "validation_data"])
+@pytest.mark.parametrize("weights", [False, True])
+@pytest.mark.parametrize(
+    "labels, y, match",
+    [
+        ("sparse", np.eye(3)[IDS], r"looks one-hot.*tf\.argmax.*labels='one_hot'"),
+        ("one_hot", IDS, r"looks like integer class ids.*tf\.one_hot"),
+        ("one_hot", np.eye(4)[IDS], r"should have 3 columns.*shape \(None, 4\)"),
+        ("sparse", np.array(list("abca")), r"strings.*LabelEncoder.*StringLookup"),
+    ],
+)
+def test_dataset_labels_are_checked_from_element_spec(labels, y, match, weights, where):
+    model = build_lstm_classifier(3, input_shape=(10, 2), labels=labels, **TINY)
+    ds = _dataset(y, weights=weights)
+    with pytest.raises(ValueError, match=match) as info:
+        if where == "x":
+            _fit(model, ds, None, shuffle=False)
+        else:
+            good = IDS if labels == "sparse" else np.eye(3)[IDS]
+            _fit(model, _series(), good, validation_data=ds, shuffle=False)
+    assert f"`y` in `{where}` (the element_spec of a tf.data.Dataset)" in str(
+        info.value
+    )
+
+
+def test_dataset_check_does_not_iterate_the_dataset():
+    import tensorflow as tf
+
+    pulled = []
+
+    def one_shot():
+        pulled.append(1)
+        yield _series(), np.eye(3)[IDS]
+
+    ds = tf.data.Dataset.from_generator(
+        one_shot,
+        output_signature=(
+            tf.TensorSpec((None, 10, 2), tf.float32),
+            tf.TensorSpec((None, 3), tf.float64),
+        ),
+    )
+    model = build_lstm_classifier(3, input_shape=(10, 2), **TINY)
+    with pytest.raises(ValueError, match="`y` in `x`"):
+        _fit(model, ds, None, shuffle=False)
+    assert pulled == []
+
+
+@pytest.mark.parametrize(
+    "labels, y",
+    [
+        # Float ids and float 0./1. rows are what many pipelines yield.
+        ("sparse", IDS.astype("float32")),
+        ("one_hot", np.eye(3, dtype="float32")[IDS]),
+        ("one_hot", np.eye(3, dtype="int64")[IDS]),
+    ],
+)
+def test_dataset_with_matching_labels_trains(labels, y):
+    model = build_lstm_classifier(3, input_shape=(10, 2), labels=labels, **TINY)
+    history = _fit(model, _dataset(y), None, shuffle=False, validation_data=_dataset(y))
+    assert np.isfinite(history.history["val_loss"][0])
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "validation_data"])
+@pytest.mark.parametrize(
+    "labels, y, match",
+    [
+        ("sparse", np.eye(3)[IDS], r"looks one-hot.*from `__getitem__`"),
+        ("sparse", IDS + 0.5, "non-integer values"),
+        ("sparse", np.array([3, 0, 1, 0]), r"class ids in \[0, 2\]"),
+        ("one_hot", IDS, r"integer class ids.*from `__getitem__`"),
+        ("one_hot", 2 * np.eye(3)[IDS], r"one-hot rows \(or probabilities"),
+    ],
+)
+def test_pydataset_first_batch_labels_are_checked(labels, y, match, method):
+    model = build_lstm_classifier(3, input_shape=(10, 2), labels=labels, **TINY)
+    model.run_eagerly = True
+    batches = _Batches(y)
+    with pytest.raises(ValueError, match=match) as info:
+        if method == "fit":
+            model.fit(batches, verbose=0)
+        elif method == "evaluate":
+            model.evaluate(batches, verbose=0)
+        else:
+            good = IDS if labels == "sparse" else np.eye(3)[IDS]
+            model.fit(_series(), good, validation_data=batches, verbose=0)
+    where = "x" if method != "validation_data" else "validation_data"
+    assert f"`y` in `{where}[0]` (the first batch of a keras.utils.PyDataset)" in str(
+        info.value
+    )
+
+
+def test_generator_labels_are_left_unchecked():
+    # Documented: a generator cannot be peeked at without consuming it.
+    model = build_lstm_classifier(3, input_shape=(10, 2), **TINY)
+    batches = (batch for batch in [(_series(), IDS)])
+    history = _fit(model, batches, None, steps_per_epoch=1, shuffle=False)
+    assert np.isfinite(history.history["loss"][0])
+
+
+@pytest.mark.parametrize("labels", ["sparse", "one_hot"])
+@pytest.mark.parametrize("dtype", [None, object])
+def test_string_labels_raise_and_say_how_to_encode(labels, dtype):
+    model = build_lstm_classifier(3, input_shape=(10, 2), labels=labels, **TINY)
+    y = np.array(list("abca"), dtype=dtype)
+    with pytest.raises(
+        ValueError, match=r"`y` should hold.*Received: strings such as"
+    ) as info:
+        _fit(model, _series(), y)
+    message = str(info.value)
+    assert "ids 0..2" in message
+    assert "sklearn.preprocessing.LabelEncoder" in message
+    assert "keras.layers.StringLookup(num_oov_indices=0)" in message
+    assert ("to_categorical(ids, 3)" in message) == (labels == "one_hot")
+
+
+@pytest.mark.parametrize(
+    "labels, y",
+    [
+        ("sparse", np.array([0.0, np.nan, 1.0, 2.0])),
+        ("sparse", np.array([0.0, np.inf, 1.0, 2.0])),
+        ("one_hot", np.where(np.eye(3)[IDS] == 1, np.nan, 0.0)),
+    ],
+)
+def test_non_finite_labels_raise(labels, y):
+    model = build_lstm_classifier(3, input_shape=(10, 2), labels=labels, **TINY)
+    with pytest.raises(ValueError, match=r"`y` holds non-finite values.*isfinite"):
+        _fit(model, _series(), y)
+
+
+@pytest.mark.parametrize(
+    "rows, why",
+    [
+        ([[2, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]], r"outside \[0, 1\]"),
+        ([[1.2, -0.2, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]], r"outside \[0, 1\]"),
+        ([[1, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]], "sums to 2"),
+        ([[0, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]], "sums to 0"),
+        ([[0.5, 0.4, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]], "sums to 0.9"),
+    ],
+)
+def test_one_hot_rows_that_are_not_probabilities_raise(rows, why):
+    model = build_lstm_classifier(3, input_shape=(10, 2), labels="one_hot", **TINY)
+    with pytest.raises(ValueError, match=r"`y` should hold one-hot rows") as info:
+        _fit(model, _series(), np.array(rows))
+    assert re.search(why, str(info.value))
+    assert "row 0" in str(info.value)
+    assert "keras.utils.to_categorical(ids, 3)" in str(info.value)
+
+
+def test_soft_one_hot_rows_are_accepted():
+    model = build_lstm_classifier(3, input_shape=(10, 2), labels="one_hot", **TINY)
+    smoothed = 0.9 * np.eye(3)[IDS] + 0.1 / 3  # label smoothing, rows sum to 1
+    thirds = np.full((4, 3), 1 / 3, dtype="float16")  # sums to 1 within 1e-3
+    _fit(model, _series(), smoothed)
+    _fit(model, _series(), thirds)
+
+
+@pytest.mark.parametrize("method", ["train_on_batch", "test_on_batch"])
+@pytest.mark.parametrize(
+    "labels, bad, good, match",
+    [
+        ("sparse", np.eye(3)[IDS], IDS, r"`y` looks one-hot.*np\.argmax"),
+        ("one_hot", IDS, np.eye(3)[IDS], r"`y` looks like integer.*to_categorical"),
+    ],
+)
+def test_on_batch_methods_check_labels(labels, bad, good, match, method):
+    model = build_lstm_classifier(3, input_shape=(10, 2), labels=labels, **TINY)
+    model.run_eagerly = True
+    with pytest.raises(ValueError, match=match):
+        getattr(model, method)(_series(), bad)
+    loss = getattr(model, method)(_series(), good)
+    assert np.isfinite(np.ravel(loss)[0])
 
 
 @pytest.mark.parametrize("route", ["numeric", "token"])
