@@ -17,6 +17,12 @@ variable, no attribute, nothing saved). The wrapper runs inside the traced
 train function, so it also works under `jit_compile=True` as long as `tap`
 only uses traceable ops (on JAX: `jax.debug.callback` to reach the host).
 
+Keras calls `on_train_end` only when `fit` returns, so after an exception or a
+`KeyboardInterrupt` the tap would stay in the cached, traced train function.
+`GuardedTrainFunction` stands in for `model.train_function` while a tap's `fit`
+runs and hands the model back a clean train function as soon as a call is not a
+step of that `fit`.
+
 Distributed training: under `tf.distribute` strategies `apply` runs once per
 replica with that replica's gradients (the optimizer sums them across replicas
 inside), so the tap sums them first (`global_gradients`, one extra all-reduce per
@@ -26,11 +32,14 @@ batch: the gradients are already global, and `jax.debug.callback` runs once with
 the full values.
 """
 
+import contextlib
+
 import keras
 
 from keras_seqfix._backend.state import strategy_scope
 
 _MARK = "_keras_seqfix_gradient_tap"
+_TAP = "_keras_seqfix_tap"
 
 
 def _loss_scale(optimizer):
@@ -50,7 +59,8 @@ def install_gradient_tap(optimizer, tap):
             factor the gradients carry (or `None`), and `apply()` runs the
             original update and returns its result, which `tap` must return.
             On JAX `tap` also gets `values=`, the weights before the step
-            (`apply()` returns the new ones first).
+            (`apply()` returns the new ones first). It replaces any tap
+            installed before; `installed_gradient_tap` returns it.
 
     Raises:
         ValueError: on a backend without a training loop to tap.
@@ -72,6 +82,7 @@ def install_gradient_tap(optimizer, tap):
             )
 
         setattr(apply, _MARK, "apply")
+        setattr(apply, _TAP, tap)
         optimizer.apply = apply
     elif backend == "jax":
         original = optimizer.stateless_apply
@@ -86,6 +97,7 @@ def install_gradient_tap(optimizer, tap):
             )
 
         setattr(stateless_apply, _MARK, "stateless_apply")
+        setattr(stateless_apply, _TAP, tap)
         optimizer.stateless_apply = stateless_apply
     else:
         raise ValueError(
@@ -134,12 +146,94 @@ def state_scope(model):
     return strategy_scope(model)
 
 
-def remove_gradient_tap(optimizer):
-    """Undo `install_gradient_tap` (a no-op if no tap is installed)."""
+def _installed(optimizer):
     for name in ("apply", "stateless_apply"):
         method = optimizer.__dict__.get(name)
         if method is not None and getattr(method, _MARK, None) == name:
-            delattr(optimizer, name)
+            return name, method
+    return None, None
+
+
+def installed_gradient_tap(optimizer):
+    """The `tap` installed on `optimizer`, or `None`."""
+    return getattr(_installed(optimizer)[1], _TAP, None)
+
+
+def remove_gradient_tap(optimizer, tap=None):
+    """Undo `install_gradient_tap` (a no-op if no tap is installed).
+
+    Args:
+        optimizer: the optimizer the tap was installed on.
+        tap: remove the tap only if it is this one (`==`, so a bound method
+            matches). Defaults to `None`: whichever tap is installed.
+    """
+    name, method = _installed(optimizer)
+    if method is None or (tap is not None and getattr(method, _TAP, None) != tap):
+        return
+    with contextlib.suppress(AttributeError):  # another replica's thread did it
+        delattr(optimizer, name)
+
+
+def _ends_epoch(exc):
+    """Whether `exc` is how a train function reports the end of the data."""
+    if isinstance(exc, StopIteration):
+        return True
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return isinstance(exc, tf.errors.OutOfRangeError)
+    return False
+
+
+class GuardedTrainFunction:
+    """Stands in for `model.train_function` while a tap records one `fit`.
+
+    Each call runs the wrapped (traced) train function only if `is_current()`
+    says the call is a step of the tap's `fit` (a Python check, no device
+    sync), with `in_step` set during it, so a tap can tell at trace time whether
+    it is traced for that `fit`. Otherwise, and when an exception other than
+    the end of the data leaves the step (an error, a `KeyboardInterrupt`), it
+    first calls `release()`, which removes the tap and gives the model a clean
+    train function; an unrelated call then goes on through that one. Attribute
+    reads go to the wrapped function (TensorBoard reads the traced graph).
+
+    Args:
+        model: the model whose `train_function` this replaces.
+        function: the train function traced with the tap.
+        is_current: callable, `True` if the call at hand is a step of the
+            tap's `fit`.
+        release: callable that removes the tap and calls
+            `model.make_train_function(force=True)`.
+    """
+
+    def __init__(self, model, function, is_current, release):
+        self._model = model
+        self._function = function
+        self._is_current = is_current
+        self._release = release
+        self.in_step = False
+
+    def __call__(self, *args, **kwargs):
+        if not self._is_current():
+            self._release()
+            if self._model.train_function is self:  # `release` did not rebuild
+                self._model.make_train_function(force=True)
+            return self._model.train_function(*args, **kwargs)
+        self.in_step = True
+        try:
+            return self._function(*args, **kwargs)
+        except BaseException as exc:
+            if not _ends_epoch(exc):
+                self._release()
+            raise
+        finally:
+            self.in_step = False
+
+    def __getattr__(self, name):
+        function = self.__dict__.get("_function")
+        if function is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(function, name)
 
 
 def squared_norm(gradient):

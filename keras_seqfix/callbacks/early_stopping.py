@@ -45,10 +45,19 @@ class _EarlyStoppingWithFallback(keras.callbacks.EarlyStopping):
     """`EarlyStopping` that falls back from `val_<name>` to `<name>` without
     validation data.
 
-    A subclass is strictly needed here: whether `fit` has validation data is only
-    known from its logs, and a plain `EarlyStopping` cannot change what it
-    monitors; a wrapper callback would no longer be an `EarlyStopping` (which
-    `early_stopping` promises to return). Everything else is Keras's own logic.
+    A subclass is strictly needed here: a plain `EarlyStopping` cannot change
+    what it monitors; a wrapper callback would no longer be an `EarlyStopping`
+    (which `early_stopping` promises to return). Everything else is Keras's own
+    logic.
+
+    `fit` does not tell its callbacks whether it has validation data
+    (`self.params` holds only `verbose`, `epochs` and `steps`), and with
+    `validation_freq` > 1 the first epochs have no `val_<name>` although it
+    comes later. So until a validation has run (`on_test_begin`, which `fit`
+    calls when it validates) the callback monitors `<name>`, silently; at the
+    first validation it goes back to `val_<name>` and starts afresh, and from
+    then on skips the epochs that `validation_freq` leaves out. It warns at the
+    end of a `fit` that ran no validation at all.
     """
 
     def __init__(self, **kwargs):
@@ -59,38 +68,44 @@ class _EarlyStoppingWithFallback(keras.callbacks.EarlyStopping):
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         self.monitor = self.requested_monitor
-        self._saw_validation = False
+        self._saw_validation = self._validated = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._validated = False
 
     def on_test_begin(self, logs=None):
         # `fit` runs `evaluate` with the same callbacks when it validates.
-        self._saw_validation = True
+        self._saw_validation = self._validated = True
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        fallback = self.requested_monitor.removeprefix("val_")
-        if (
-            self.requested_monitor.startswith("val_")
-            and self.monitor == self.requested_monitor
-            and self.monitor not in logs
-            and fallback in logs
-            and not self._saw_validation
-        ):
-            if not self._warned:
-                warnings.warn(
-                    f"early_stopping: `fit` has no validation data, so "
-                    f"'{self.requested_monitor}' is not available; monitoring the "
-                    f"training '{fallback}' instead. Training loss keeps falling "
-                    "while the model overfits: pass `validation_data=(x_val, "
-                    "y_val)` or `validation_split=0.2` to `fit`.",
-                    stacklevel=2,
-                )
-                self._warned = True
-            self.monitor = fallback
-        elif self.monitor != self.requested_monitor and self.requested_monitor in logs:
-            # Validation started late (`validation_freq` > 1): go back to it.
-            self.monitor = self.requested_monitor
-            self.best, self.wait, self.best_weights = None, 0, None
+        requested = self.requested_monitor
+        fallback = requested.removeprefix("val_")
+        if requested in logs or not requested.startswith("val_") or self._validated:
+            if self.monitor != requested:
+                # The first validation (`validation_freq` > 1): start afresh.
+                self.monitor = requested
+                self.best, self.best_epoch, self.wait = None, 0, 0
+                self.best_weights = None
+        elif self._saw_validation:
+            return  # an epoch that `validation_freq` skips: nothing to compare
+        elif fallback in logs:
+            self.monitor = fallback  # no validation yet: the training value
         super().on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        if self.monitor != self.requested_monitor and not self._warned:
+            warnings.warn(
+                "early_stopping: no validation ran in this `fit` (no validation "
+                "data, or a `validation_freq` beyond the epochs it ran), so "
+                f"'{self.requested_monitor}' was not available; it monitored the "
+                f"training '{self.monitor}' instead. Training loss keeps falling "
+                "while the model overfits: pass `validation_data=(x_val, "
+                "y_val)` or `validation_split=0.2` to `fit`.",
+                stacklevel=2,
+            )
+            self._warned = True
+        super().on_train_end(logs)
 
 
 def early_stopping(preset="default", **overrides):
@@ -98,7 +113,10 @@ def early_stopping(preset="default", **overrides):
 
     Every preset monitors `"val_loss"` and restores the weights of the best
     epoch (`restore_best_weights=True`). When `fit` gets no validation data the
-    callback warns once and monitors the training `"loss"` instead.
+    callback monitors the training `"loss"` instead and warns once, at the end
+    of training (only then is it sure: with `validation_freq` > 1 the first
+    epochs have no `"val_loss"`; it monitors `"val_loss"` from the first
+    validation on and skips the epochs without one).
 
     Presets:
 

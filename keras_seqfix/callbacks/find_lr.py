@@ -1,5 +1,6 @@
 """`find_lr`: run the learning-rate range test and leave the model untouched."""
 
+import collections.abc
 import math
 
 import keras
@@ -12,7 +13,7 @@ from keras_seqfix.callbacks.lr_range_finder import (
 
 
 class _Progress(keras.callbacks.Callback):
-    """A `keras.utils.Progbar` over the steps of the range test."""
+    """A `keras.utils.Progbar` over the batches of the range test."""
 
     def __init__(self, finder):
         super().__init__()
@@ -22,6 +23,7 @@ class _Progress(keras.callbacks.Callback):
         self.bar = keras.utils.Progbar(
             self.finder.num_steps, stateful_metrics=["lr", "smoothed_loss"]
         )
+        self._current = 0
 
     def on_train_batch_end(self, batch, logs=None):
         if self.finder.losses:
@@ -29,14 +31,47 @@ class _Progress(keras.callbacks.Callback):
                 ("lr", self.finder.lrs[-1]),
                 ("smoothed_loss", self.finder.losses[-1]),
             ]
-            self.bar.update(len(self.finder.lrs), values=values)
+            # Batches, not points: one point covers `steps_per_execution` batches.
+            self._current = min(self.finder.batches_run, self.finder.num_steps)
+            self.bar.update(self._current, values=values)
 
     def on_train_end(self, logs=None):
-        self.bar.update(len(self.finder.lrs), finalize=True)
+        # A bar that reached `num_steps` has printed its last line already.
+        if self._current < self.finder.num_steps:
+            self.bar.update(self._current, finalize=True)
 
 
 def _is_dataset(x):
     return hasattr(x, "element_spec") and hasattr(x, "cardinality")
+
+
+def _is_array(a):
+    return isinstance(a, np.ndarray) or (
+        hasattr(a, "__array__") and hasattr(a, "shape") and hasattr(a, "__len__")
+    )
+
+
+def _check_arrays(name, value):
+    """Raise a `TypeError` unless `value` is an array or a list/dict of arrays."""
+    leaves = keras.tree.flatten(value)
+    if leaves and all(_is_array(a) for a in leaves):
+        return
+    if isinstance(value, collections.abc.Iterator):
+        received = (
+            "a Python generator or iterator. Generators are not supported: "
+            "`find_lr` must be able to restart the data and restore the model"
+        )
+    else:
+        inner = sorted({type(a).__name__ for a in leaves} - {type(value).__name__})
+        received = f"an object of type {type(value).__name__}" + (
+            f" holding {', '.join(inner)}" if inner else ""
+        )
+    raise TypeError(
+        f"`{name}` should be NumPy array(s) (an array, or a list or dict of "
+        "arrays), a `tf.data.Dataset` or a `keras.utils.PyDataset`. Received: "
+        f"{received}. Wrap the data in a `keras.utils.PyDataset` or in "
+        "`tf.data.Dataset.from_generator(...)`."
+    )
 
 
 def _first_batch(x, batch_size):
@@ -65,11 +100,15 @@ def _fit_arguments(x, y, sample_weight, batch_size, num_steps):
             return {"x": x, "epochs": 1, "steps_per_epoch": num_steps, "shuffle": False}
         epochs = math.ceil(num_steps / max(batches, 1))
         return {"x": x, "epochs": epochs, "shuffle": False}
+    _check_arrays("x", x)
     if y is None:
         raise ValueError(
             "`y` should be given when `x` is an array. Received: y=None. Pass "
             "`find_lr(model, x, y)`, or a dataset that yields `(x, y)`."
         )
+    _check_arrays("y", y)
+    if sample_weight is not None:
+        _check_arrays("sample_weight", sample_weight)
     data = (x, y) if sample_weight is None else (x, y, sample_weight)
     return {"x": _FullBatches(data, batch_size, num_steps), "epochs": 1}
 
@@ -138,7 +177,9 @@ def find_lr(
 
     Args:
         model: a compiled `keras.Model` with a constant learning rate.
-        x: NumPy array(s), a `tf.data.Dataset` or a `keras.utils.PyDataset`.
+        x: NumPy array(s) (an array, or a list or dict of arrays), a
+            `tf.data.Dataset` or a `keras.utils.PyDataset`. Not a generator:
+            wrap one in a `PyDataset` or `tf.data.Dataset.from_generator`.
         y: targets when `x` is an array; `None` for datasets.
         batch_size: batch size for arrays. Every batch is full, drawn from a
             fresh shuffle of all the samples on each pass. Defaults to `32`.
@@ -161,7 +202,14 @@ def find_lr(
 
     Raises:
         ValueError: if the model is not compiled, the optimizer follows a
-            learning-rate schedule, or `y` does not fit the kind of `x`.
+            learning-rate schedule, `y` does not fit the kind of `x`, or the
+            model's `train_step` returns no `"loss"`.
+        TypeError: if `x` (or `y`, `sample_weight`) is a generator or another
+            type that is not arrays, a `tf.data.Dataset` or a `PyDataset`.
+
+    Warns:
+        UserWarning: if the data ran out before `num_steps` batches without a
+            divergence (then the suggestion covers only the rates reached).
 
     Examples:
         >>> import numpy as np

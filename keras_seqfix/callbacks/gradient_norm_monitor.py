@@ -22,12 +22,23 @@ class GradientNormMonitor(keras.callbacks.Callback):
     the train function rebuilt: the model and the optimizer carry nothing of
     the monitor, so a model saved after training loads without `keras_seqfix`.
 
-    At each epoch end the epoch means go into `logs` (so `History` and
-    `keras.callbacks.TensorBoard` record them) as `"grad_norm"` (global L2
-    norm) and `"grad_norm/<layer name>"`; with `update_ratio=True` also
+    If `fit` is interrupted (an exception, `KeyboardInterrupt`), Keras skips
+    `on_train_end`. When the interruption leaves a training step, the monitor
+    detaches at once; otherwise the next call of the train function that is not
+    a step of the monitor's `fit` (a later `fit` without it, `train_on_batch`)
+    detaches it first and runs a clean step, and a later `fit` with it attaches
+    it again. `detach()` does it right away. A model saved in between holds
+    nothing of the monitor in its file either. One monitor per `fit`.
+
+    At each epoch end the epoch means go into `logs` as `"grad_norm"` (global
+    L2 norm) and `"grad_norm/<layer name>"`; with `update_ratio=True` also
     `"update_ratio/<layer name>"` (norm of the weight update over the norm of
-    the weights; healthy values are around 1e-3). With `per_batch=True` each
-    batch's values go into the batch logs too.
+    the weights; healthy values are around 1e-3). Keras passes one `logs` dict
+    to the callbacks in list order and appends `History` last, so `History`
+    always records them, but `keras.callbacks.CSVLogger` and
+    `keras.callbacks.TensorBoard` only when listed after the monitor: put the
+    monitor before them, `callbacks=[monitor, keras.callbacks.CSVLogger(path)]`.
+    With `per_batch=True` each batch's values go into the batch logs too.
 
     It warns once per `fit` about vanishing gradients (the first layer's norm
     below `vanishing_ratio` times the last layer's, or the global norm below
@@ -48,8 +59,20 @@ class GradientNormMonitor(keras.callbacks.Callback):
         exploding_threshold: flag exploding gradients when a step's global
             norm exceeds this. Defaults to `1e3`.
         stop_on_nonfinite: stop training at the first step with inf/NaN
-            gradients (checks every batch). Defaults to `False`.
+            gradients (checks every batch). That step has already been
+            applied, as with `keras.callbacks.TerminateOnNaN`, so the weights
+            are not finite afterwards: keep the last good ones with
+            `keras.callbacks.ModelCheckpoint(path, save_best_only=True,
+            save_weights_only=True)` and `model.load_weights(path)`, or
+            `ksf.early_stopping(...)` (restores the best epoch's weights).
+            Neither has good weights if the first epoch fails. Defaults to
+            `False`.
         warn: emit the warnings. Defaults to `True`.
+
+    Raises:
+        ValueError: if a threshold is not positive; at the start of `fit`, if
+            the model is not compiled or `callbacks` holds more than one
+            `GradientNormMonitor` (or the same one twice).
 
     Examples:
         >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="hidden"),
@@ -62,6 +85,8 @@ class GradientNormMonitor(keras.callbacks.Callback):
         ['grad_norm', 'grad_norm/hidden', 'grad_norm/out']
         >>> len(monitor.history["grad_norm/hidden"])
         2
+        >>> "apply" in vars(model.optimizer)  # nothing left after `fit`
+        False
     """
 
     def __init__(
@@ -97,6 +122,10 @@ class GradientNormMonitor(keras.callbacks.Callback):
         self.batch_history = {}
         self.problems = {}
         self.layer_names = []
+        self._guard = None  # model.train_function while attached
+        self._watched = None  # (model, optimizer) the tap was put on
+        self._fit_history = None  # the `History` of the fit being watched
+        self._armed = False  # on_train_batch_begin ran, its step not yet
         if per_batch or stop_on_nonfinite:
             # Only then does the monitor need each batch: without it Keras keeps
             # dispatching batch callbacks asynchronously.
@@ -105,8 +134,16 @@ class GradientNormMonitor(keras.callbacks.Callback):
     # --- inside the train function -------------------------------------------
 
     def _tap(self, grads, variables, loss_scale, apply, values=None):
-        from keras_seqfix._backend.gradient_tap import squared_norm
+        from keras_seqfix._backend.gradient_tap import (
+            remove_gradient_tap,
+            squared_norm,
+        )
 
+        if self._guard is None or not self._guard.in_step:
+            # Traced outside this monitor's `fit` (say after a `compile` that kept
+            # the optimizer): record nothing and take the wrapper off.
+            remove_gradient_tap(self._watched[1], self._tap)
+            return apply()
         ops = keras.ops
         per_layer = [[] for _ in self.layer_names]
         for grad, variable in zip(grads, variables, strict=False):
@@ -202,6 +239,7 @@ class GradientNormMonitor(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         from keras_seqfix._backend.gradient_tap import (
+            GuardedTrainFunction,
             install_gradient_tap,
             state_scope,
         )
@@ -213,6 +251,7 @@ class GradientNormMonitor(keras.callbacks.Callback):
                 "GradientNormMonitor needs a compiled model. Received: a model "
                 "without an optimizer. Call `model.compile(...)` before `fit`."
             )
+        self._refuse_second_monitor(model)
         owners = layer_of_variable(model)
         names = [owners[id(v)] for v in model.trainable_variables]
         self.layer_names = list(dict.fromkeys(names))
@@ -232,14 +271,69 @@ class GradientNormMonitor(keras.callbacks.Callback):
                 )
                 for name, value in self._zeros().items()
             }
+        self.detach()  # a stale attachment of this monitor, from an interrupted fit
+        self._watched = (model, model.optimizer)
+        self._fit_history = getattr(model, "history", None)  # new in every fit
         install_gradient_tap(model.optimizer, self._tap)
         model.make_train_function(force=True)  # trace a step that goes through the tap
+        self._guard = GuardedTrainFunction(
+            model, model.train_function, self._is_current_step, self.detach
+        )
+        model.train_function = self._guard
 
-    def on_train_end(self, logs=None):
+    def _refuse_second_monitor(self, model):
+        from keras_seqfix._backend.gradient_tap import installed_gradient_tap
+
+        owner = getattr(installed_gradient_tap(model.optimizer), "__self__", None)
+        if (
+            isinstance(owner, GradientNormMonitor)
+            and owner._guard is not None
+            and owner._fit_history is not None
+            and owner._fit_history is getattr(model, "history", None)
+        ):
+            owner.detach()  # leave the model clean: `fit` stops here
+            raise ValueError(
+                "One GradientNormMonitor per `fit`: each one replaces the "
+                "previous one's gradient tap, so the first would record nothing. "
+                "Received: `callbacks` with two GradientNormMonitor entries (or "
+                "the same one twice). Pass a single monitor, "
+                "`callbacks=[ksf.GradientNormMonitor()]`: it logs the global and "
+                "every layer's norm."
+            )
+
+    def _is_current_step(self):
+        # Called by the guard before every train-function call: a step of this
+        # monitor's fit comes right after its `on_train_batch_begin`, and a new
+        # `fit` sets a new `model.history` before `on_train_begin`.
+        armed, self._armed = self._armed, False
+        return armed and getattr(self._watched[0], "history", None) is self._fit_history
+
+    def detach(self):
+        """Take the monitor off the model; a no-op if it is not attached.
+
+        `fit` does it at the end of training. After an interrupted `fit` (an
+        exception, `KeyboardInterrupt`) the monitor detaches itself at the next
+        call of the train function that is not one of its steps; `detach()`
+        does it now: it removes the gradient tap from the optimizer and
+        gives the model a clean train function (traced again at the next
+        step). `.history`, `.summary()` and `.plot()` keep what was recorded.
+        """
         from keras_seqfix._backend.gradient_tap import remove_gradient_tap
 
-        remove_gradient_tap(self.model.optimizer)
-        self.model.make_train_function(force=True)  # the next fit traces a clean step
+        guard, self._guard = self._guard, None
+        self._armed = False
+        if self._watched is None:
+            return
+        model, optimizer = self._watched
+        remove_gradient_tap(optimizer, self._tap)
+        if guard is not None and model.train_function is guard:
+            model.make_train_function(force=True)  # the next step traces clean
+
+    def on_train_end(self, logs=None):
+        self.detach()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._armed = True
 
     def on_epoch_begin(self, epoch, logs=None):
         self._host = self._zeros()

@@ -7,11 +7,26 @@ import numpy as np
 SUGGESTION_METHODS = ("valley", "steepest", "minimum")
 
 
-def _trim(lrs, losses):
+def _per_batch(lrs, losses, batches_per_point):
+    """The curve with one point per batch, as the rules below expect: with `k`
+    batches per point (`steps_per_execution=k`), `k - 1` points interpolated
+    log-linearly between recorded neighbours."""
+    n = len(losses)
+    if batches_per_point <= 1 or n < 2:
+        return lrs, losses
+    grid = np.linspace(0, n - 1, (n - 1) * batches_per_point + 1)
+    index = np.arange(n)
+    return np.exp(np.interp(grid, index, np.log(lrs))), np.interp(grid, index, losses)
+
+
+def _trim(lrs, losses, batches_per_point=1):
     """Finite points, without the first 10% and the last 5 (fastai's `lr_find`
     trims the same way: the start is still bias-dominated, the end diverges)."""
     keep = np.isfinite(losses) & np.isfinite(lrs) & (lrs > 0)
     lrs, losses = lrs[keep], losses[keep]
+    if len(losses) < 3:
+        return lrs, losses
+    lrs, losses = _per_batch(lrs, losses, batches_per_point)
     n = len(losses)
     if n >= 20:
         lrs, losses = lrs[n // 10 : n - 5], losses[n // 10 : n - 5]
@@ -49,18 +64,23 @@ def _minimum(lrs, losses):
     return float(lrs[int(np.argmin(losses))]) / 10.0
 
 
-def suggest(lrs, losses):
+def suggest(lrs, losses, batches_per_point=1):
     """Suggested learning rates from a range test, one per method.
 
     Args:
         lrs: learning rates, increasing.
         losses: smoothed losses at those learning rates.
+        batches_per_point: batches behind each point (the model's
+            `steps_per_execution`); the rules then run on the curve
+            interpolated to one point per batch. Defaults to `1`.
 
     Returns:
         dict with `"valley"`, `"steepest"` and `"minimum"`; `nan` for each when
         fewer than 3 usable points were recorded.
     """
-    lrs, losses = _trim(np.asarray(lrs, float), np.asarray(losses, float))
+    lrs, losses = _trim(
+        np.asarray(lrs, float), np.asarray(losses, float), int(batches_per_point)
+    )
     if len(losses) < 3:
         return dict.fromkeys(SUGGESTION_METHODS, math.nan)
     return {
@@ -91,6 +111,9 @@ class LRFinderResult:
             below it (docs/callbacks.md, "Quality of the suggestion").
         diverged: whether the test stopped because the loss diverged or
             became non-finite.
+        batches_per_point: batches behind each point, the model's
+            `steps_per_execution`; the suggestions are computed on the curve
+            interpolated to one point per batch. Defaults to `1`.
 
     Examples:
         >>> lrs = np.geomspace(1e-5, 1.0, 60)
@@ -102,7 +125,16 @@ class LRFinderResult:
         True
     """
 
-    def __init__(self, lrs, losses, raw_losses, *, method="valley", diverged=False):
+    def __init__(
+        self,
+        lrs,
+        losses,
+        raw_losses,
+        *,
+        method="valley",
+        diverged=False,
+        batches_per_point=1,
+    ):
         if method not in SUGGESTION_METHODS:
             raise ValueError(
                 f"`method` should be one of {list(SUGGESTION_METHODS)}. "
@@ -113,7 +145,8 @@ class LRFinderResult:
         self.raw_losses = np.asarray(raw_losses, dtype=float)
         self.method = method
         self.diverged = bool(diverged)
-        self.suggestions = suggest(self.lrs, self.losses)
+        self.batches_per_point = max(1, int(batches_per_point))
+        self.suggestions = suggest(self.lrs, self.losses, self.batches_per_point)
 
     @property
     def suggestion(self):
@@ -121,9 +154,14 @@ class LRFinderResult:
         return self.suggestions[self.method]
 
     def __repr__(self):
+        per_point = (
+            f", batches_per_point={self.batches_per_point}"
+            if self.batches_per_point > 1
+            else ""
+        )
         return (
             f"LRFinderResult(suggestion={self.suggestion:.3g} ({self.method}), "
-            f"steps={len(self.lrs)}, diverged={self.diverged})"
+            f"steps={len(self.lrs)}{per_point}, diverged={self.diverged})"
         )
 
     def plot(self, ax=None):

@@ -1,6 +1,7 @@
 """`LRRangeFinder`: the learning-rate range test as a callback for `fit`."""
 
 import math
+import warnings
 
 import keras
 import numpy as np
@@ -9,7 +10,20 @@ from keras_seqfix.callbacks.lr_finder_result import LRFinderResult
 
 
 def check_constant_learning_rate(optimizer):
-    """Raise a clear error if `optimizer` follows a learning-rate schedule."""
+    """Raise a clear error if `optimizer` follows a learning-rate schedule.
+
+    A `keras.optimizers.LossScaleOptimizer` (what `compile` makes under a
+    `"mixed_float16"` policy) is looked through: its inner optimizer holds the
+    rate.
+
+    Args:
+        optimizer: a `keras.optimizers.Optimizer`.
+
+    Raises:
+        ValueError: if the learning rate is a schedule or a callable.
+    """
+    while getattr(optimizer, "inner_optimizer", None) is not None:
+        optimizer = optimizer.inner_optimizer
     rate = getattr(optimizer, "_learning_rate", None)
     if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule) or (
         callable(rate) and not isinstance(rate, keras.Variable)
@@ -33,6 +47,13 @@ class LRRangeFinder(keras.callbacks.Callback):
     smoothed loss exceeds `diverge_factor` times its best or stops being finite.
     Afterwards `.result` holds the curve and the suggested learning rates.
 
+    With `steps_per_execution=k` Keras calls the callback once per `k` batches:
+    each call is one point, trained at one rate, that counts as `k` batches in
+    the ramp (still from `start_lr` to `end_lr` over `num_steps` batches) and
+    as `k` observations in the smoothing. A run that ends before `num_steps`
+    batches without diverging (a short finite dataset, too few epochs) warns
+    at the end of training.
+
     The callback trains the model: run it on a model you are willing to throw
     away, or use `find_lr`, which restores the weights and the optimizer state.
     The optimizer's learning rate itself is set back at the end of training.
@@ -47,6 +68,11 @@ class LRRangeFinder(keras.callbacks.Callback):
             best value. Defaults to `4.0`.
         method: default suggestion method (`"valley"`, `"steepest"` or
             `"minimum"`). Defaults to `"valley"`.
+
+    Raises:
+        ValueError: at the first batch if `logs` has no `"loss"` (a custom
+            `train_step` should return `{"loss": ...}`), or if `num_steps`
+            is not greater than the model's `steps_per_execution`.
 
     Examples:
         >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
@@ -100,53 +126,89 @@ class LRRangeFinder(keras.callbacks.Callback):
         fraction = step / (self.num_steps - 1)
         return self.start_lr * (self.end_lr / self.start_lr) ** fraction
 
+    @property
+    def batches_run(self):
+        """Batches trained so far in the ramp (all points together)."""
+        return self._step
+
     def on_train_begin(self, logs=None):
         optimizer = self.model.optimizer
         check_constant_learning_rate(optimizer)
+        per_call = max(1, int(getattr(self.model, "steps_per_execution", 1) or 1))
+        if self.num_steps <= per_call:
+            raise ValueError(
+                "`num_steps` should be greater than the model's "
+                "`steps_per_execution`, so that the ramp has more than one point. "
+                f"Received: num_steps={self.num_steps} with "
+                f"steps_per_execution={per_call}. Raise `num_steps` or compile "
+                "with a smaller `steps_per_execution`."
+            )
+        # The first batch of the last call when the calls start at multiples of
+        # `per_call`: that call runs at `end_lr`, the first one at `start_lr`.
+        self._last_start = per_call * ((self.num_steps - 1) // per_call)
+        self._per_call = per_call
         self._initial_lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
         self.lrs, self.raw_losses, self.losses = [], [], []
         self.diverged = False
         self.result = None
         self._step, self._average, self._best = 0, 0.0, math.inf
         self._previous = (0, 0.0)
+        self._begin = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         # `fit` resets the loss tracker at every epoch: so does the recovery.
         self._previous = (0, 0.0)
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._lr = self.lr_at(self._step)
+        # With `steps_per_execution` > 1 one rate serves the whole call.
+        fraction = min(self._step / self._last_start, 1.0)
+        self._lr = self.lr_at(fraction * (self.num_steps - 1))
+        self._begin = batch
         self.model.optimizer.learning_rate = self._lr
 
     def _batch_loss(self, batch, mean):
         # logs["loss"] is the running mean over the epoch's batches (weighted by
-        # batch size): mean_n * n - mean_{n-1} * (n-1) is the n-th batch's loss,
-        # exact when the batches are equally sized. Also right for
-        # `steps_per_execution` > 1, where `batch` jumps by several steps.
+        # batch size): (n * mean_n - p * mean_p) / (n - p) is the mean loss of
+        # batches p..n-1, those of this call (one batch, or `steps_per_execution`
+        # of them, where `batch` jumps by several steps), exact when the batches
+        # are equally sized. Returns (loss, number of batches in the call).
         n = batch + 1
-        n_prev, mean_prev = self._previous
+        steps = (self.params or {}).get("steps")
+        if steps:  # a last, partial call reports batches that did not run
+            n = min(n, int(steps))
+        n_prev, mean_prev = (0, 0.0) if self._begin == 0 else self._previous
         self._previous = (n, mean)
+        count = max(1, n - self._begin)
         if n <= n_prev:  # a new epoch we were not told about
-            return mean
-        return (n * mean - n_prev * mean_prev) / (n - n_prev)
+            return mean, count
+        return (n * mean - n_prev * mean_prev) / (n - n_prev), count
 
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
         if "loss" not in logs:
-            return
+            self.model.optimizer.learning_rate = self._initial_lr
+            raise ValueError(
+                "The learning-rate range test reads the training loss from "
+                '`logs["loss"]` at the end of each batch, and it is missing. '
+                "Received: logs with keys "
+                f"{sorted(logs)}. If you wrote a custom `train_step`, return "
+                '`{"loss": loss, ...}` from it (e.g. update a '
+                "`keras.metrics.Mean` with the loss and return its `result()`)."
+            )
         mean = float(np.asarray(logs["loss"]))
-        loss = self._batch_loss(batch, mean)
-        self._step += 1
-        beta = self.smoothing
-        self._average = beta * self._average + (1 - beta) * loss
-        smoothed = self._average / (1 - beta**self._step)
+        loss, count = self._batch_loss(batch, mean)
+        self._step += count
+        # `count` batches of mean loss `loss`: `count` steps of the average.
+        decay = self.smoothing**count
+        self._average = decay * self._average + (1 - decay) * loss
+        smoothed = self._average / (1 - self.smoothing**self._step)
         self.lrs.append(self._lr)
         self.raw_losses.append(loss)
         self.losses.append(smoothed)
         if math.isfinite(smoothed):
             self._best = min(self._best, smoothed)
         if not math.isfinite(smoothed) or (
-            self._step > 1 and smoothed > self.diverge_factor * self._best
+            len(self.losses) > 1 and smoothed > self.diverge_factor * self._best
         ):
             self.diverged = True
             self.model.stop_training = True
@@ -161,4 +223,22 @@ class LRRangeFinder(keras.callbacks.Callback):
             self.raw_losses,
             method=self.method,
             diverged=self.diverged,
+            batches_per_point=self._per_call,
         )
+        if not self.diverged and self._step < self.num_steps:
+            if self.lrs:
+                outcome = (
+                    f"the ramp reached {self.lrs[-1]:.3g} of end_lr="
+                    f"{self.end_lr:.3g}, so the suggestion only covers the rates "
+                    "up to there"
+                )
+            else:
+                outcome = "no point was recorded, so the suggestion is nan"
+            warnings.warn(
+                "The learning-rate range test ended before the loss diverged: "
+                f"it ran {self._step} of num_steps={self.num_steps} batches and "
+                f"{outcome}. Give `fit` at least `num_steps` batches: more "
+                "`epochs`, or `dataset.repeat()` for a finite tf.data dataset "
+                "(in your own `fit`, with `steps_per_epoch`).",
+                stacklevel=2,
+            )

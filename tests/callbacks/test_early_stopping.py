@@ -45,35 +45,50 @@ def test_unknown_override_is_a_type_error():
         early_stopping("quick", patiense=3)
 
 
-def _fit(callback, validation, epochs=4):
+def _fit(callback, validation, epochs=4, **kwargs):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile(keras.optimizers.SGD(0.01), "mse")
     x = np.ones((8, 3), "float32")
     y = np.ones((8, 1), "float32")
-    kwargs = {"validation_data": (x, y)} if validation else {}
-    return model.fit(x, y, epochs=epochs, verbose=0, callbacks=[callback], **kwargs)
+    if validation:
+        kwargs["validation_data"] = (x, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(
+            x, y, epochs=epochs, verbose=0, callbacks=[callback], **kwargs
+        )
+    return history, [str(w.message) for w in caught]
 
 
 def test_falls_back_to_loss_with_one_warning_without_validation():
     callback = early_stopping("quick")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        _fit(callback, validation=False)
-    ours = [w for w in caught if "no validation data" in str(w.message)]
+    history, caught = _fit(callback, validation=False)
+    ours = [m for m in caught if "no validation data" in m]
     assert len(ours) == 1
-    assert "validation_data" in str(ours[0].message)  # the fix
-    assert not [
-        w for w in caught if "not available" in str(w.message) and w not in ours
-    ]
-    assert callback.best is not None  # it really monitored `loss`
+    assert "validation_data" in ours[0]  # the fix
+    assert not [m for m in caught if "not available" in m and m not in ours]
+    assert callback.monitor == "loss"  # it really monitored `loss`
+    assert callback.best == pytest.approx(min(history.history["loss"]))
+
+
+@pytest.mark.parametrize("validation_freq", [2, [2, 4]])
+def test_keeps_val_loss_when_validation_freq_skips_the_first_epoch(validation_freq):
+    # Epoch 0 has no `val_loss`: that alone must not count as "no validation".
+    callback = early_stopping("quick")
+    history, caught = _fit(
+        callback, validation=True, epochs=4, validation_freq=validation_freq
+    )
+    assert len(history.history["val_loss"]) == 2  # epochs 1 and 3 validated
+    assert not [m for m in caught if "validation" in m or "not available" in m]
+    assert callback.monitor == "val_loss"
+    assert callback.best == pytest.approx(min(history.history["val_loss"]))
+    assert callback.best_epoch in (1, 3)  # an epoch that validated
 
 
 def test_keeps_val_loss_with_validation_data():
     callback = early_stopping("quick")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        _fit(callback, validation=True)
-    assert not [w for w in caught if "validation" in str(w.message)]
+    _, caught = _fit(callback, validation=True)
+    assert not [m for m in caught if "validation" in m]
     assert callback.monitor == "val_loss"
 
 

@@ -1,3 +1,6 @@
+import contextlib
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -6,7 +9,7 @@ import tensorflow as tf
 from keras_seqfix.callbacks import LRRangeFinder, find_lr
 
 
-def _model(optimizer=None):
+def _model(optimizer=None, steps_per_execution=1):
     model = keras.Sequential(
         [
             keras.Input((6, 2)),
@@ -17,7 +20,9 @@ def _model(optimizer=None):
         ]
     )
     model.compile(
-        optimizer or keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy"
+        optimizer or keras.optimizers.Adam(1e-3),
+        "sparse_categorical_crossentropy",
+        steps_per_execution=steps_per_execution,
     )
     return model
 
@@ -162,3 +167,167 @@ def test_multi_input_arrays_run_and_restore_exactly():
     result = find_lr(model, [x, side], y, batch_size=16, num_steps=12, verbose=0)
     assert len(result.lrs) > 0
     _assert_same(before, _state(model))
+
+
+@contextlib.contextmanager
+def _range_test_warnings():
+    """The finder's warnings (Keras's own and its DeprecationWarnings left out)."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", UserWarning)
+        ours = []
+        yield ours
+    ours.extend(str(w.message) for w in record if "range test" in str(w.message))
+
+
+def test_steps_per_execution_ramp_reaches_end_lr_and_suggests_sensibly():
+    # Before, each call of 4 batches counted as one step: 25 points ending at
+    # 1e-5 * 1e6 ** (24 / 99) = 2.8e-4 and a suggestion near start_lr.
+    x, y = _data(256)
+    suggestions = {}
+    for per_call in (1, 4):
+        keras.utils.set_random_seed(0)
+        model = _model(steps_per_execution=per_call)
+        model.build((None, 6, 2))
+        model.optimizer.build(model.trainable_variables)
+        before = _state(model)
+        result = find_lr(
+            model,
+            x,
+            y,
+            batch_size=16,
+            start_lr=1e-5,
+            end_lr=10.0,
+            num_steps=100,
+            verbose=0,
+        )
+        _assert_same(before, _state(model))
+        assert result.lrs[0] == pytest.approx(1e-5)
+        if not result.diverged:
+            assert len(result.lrs) == 100 // per_call
+            assert result.lrs[-1] == pytest.approx(10.0)
+        assert result.lrs[-1] > 1e-1
+        suggestions[per_call] = result.suggestion
+        # Sensible: inside the ramp, below the lowest smoothed loss.
+        best = result.lrs[np.nanargmin(result.losses)]
+        assert 1e-4 < result.suggestion < best
+    # One point per 4 batches: the valley lands lower (5x here, 2x to 5x on
+    # other seeds), the size of the spread between seeds, not 3 decades.
+    ratio = suggestions[4] / suggestions[1]
+    assert 1 / 10 < ratio < 2, suggestions
+
+
+@pytest.mark.parametrize("per_call", [1, 2])
+def test_progbar_counts_batches_and_prints_the_last_line_once(capsys, per_call):
+    # With no divergence the final 8/8 line is printed once (it was twice); with
+    # steps_per_execution=2 (4 points of 2 batches) the bar counts the batches.
+    model = _model(steps_per_execution=per_call)
+    x, y = _data()
+    find_lr(model, x, y, batch_size=16, num_steps=8, verbose=1)
+    out = capsys.readouterr().out
+    assert out.count("8/8") == 1, out
+
+
+class _NoLossModel(keras.Model):
+    """A custom `train_step` whose logs lack "loss"."""
+
+    def train_step(self, data):
+        logs = super().train_step(data)
+        return {"objective": logs["loss"]}
+
+
+@pytest.mark.backend("tensorflow", "torch")
+def test_custom_train_step_without_loss_raises_and_restores():
+    inputs = keras.Input((6, 2))
+    outputs = keras.layers.Dense(3, activation="softmax")(keras.layers.LSTM(4)(inputs))
+    model = _NoLossModel(inputs, outputs, name="no_loss_model")
+    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    x, y = _data()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # non-zero moments
+    before = _state(model)
+    with pytest.raises(ValueError, match=r"\['objective'\].*`\{\"loss\": loss"):
+        find_lr(model, x, y, batch_size=8, num_steps=20, verbose=0)
+    _assert_same(before, _state(model))
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+def test_mixed_precision_refuses_schedule_and_restores_constant_rate():
+    # Under "mixed_float16" compile wraps the optimizer in a LossScaleOptimizer;
+    # the schedule used to reach Keras's raw "not settable" TypeError mid-run.
+    x, y = _data()
+
+    def dense(optimizer):
+        model = keras.Sequential(
+            [
+                keras.Input((6, 2)),
+                keras.layers.Flatten(),
+                keras.layers.Dense(3, activation="softmax"),
+            ]
+        )
+        model.compile(optimizer, "sparse_categorical_crossentropy")
+        return model
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.9)
+        model = dense(keras.optimizers.Adam(schedule))
+        assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+        with pytest.raises(ValueError, match="constant `learning_rate`"):
+            find_lr(model, x, y, batch_size=8, num_steps=20, verbose=0)
+        model = dense(keras.optimizers.Adam(1e-3))
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        before = _state(model)
+        result = find_lr(model, x, y, batch_size=8, num_steps=20, verbose=0)
+        assert len(result.lrs) > 0
+        _assert_same(before, _state(model))
+        assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_refuses_generators_and_other_types():
+    x, y = _data()
+
+    def batches():
+        while True:
+            yield x[:8], y[:8]
+
+    model = _model()
+    with pytest.raises(TypeError, match="generator.*PyDataset.*from_generator"):
+        find_lr(model, batches(), verbose=0)
+    with pytest.raises(TypeError, match="`x` should be NumPy.*holding int"):
+        find_lr(model, [[1, 2], [3, 4]], [0, 1], verbose=0)
+    with pytest.raises(TypeError, match="`y` should be NumPy.*generator"):
+        find_lr(model, x, iter(y), verbose=0)
+    assert not model.optimizer.built  # nothing trained
+
+
+@pytest.mark.backend("tensorflow")
+def test_truncated_dataset_warns_and_restores():
+    # A finite dataset of unknown cardinality: 4 batches for num_steps=100.
+    x, y = _data()
+    data = (
+        tf.data.Dataset.from_tensor_slices((x, y)).batch(16).filter(lambda a, b: True)
+    )
+    assert int(data.cardinality()) < 0
+    model, _, _ = _trained_model()
+    before = _state(model)
+    with _range_test_warnings() as messages:
+        result = find_lr(model, data, num_steps=100, verbose=0)
+    (message,) = messages
+    assert "ran 4 of num_steps=100" in message and "dataset.repeat()" in message
+    assert not result.diverged and len(result.lrs) == 4
+    _assert_same(before, _state(model))
+    empty = data.filter(lambda a, b: False)
+    with _range_test_warnings() as messages:
+        result = find_lr(model, empty, num_steps=100, verbose=0)
+    assert len(messages) == 1 and "no point" in messages[0]
+    assert np.isnan(result.suggestion)
+    _assert_same(before, _state(model))
+
+
+def test_complete_run_does_not_warn():
+    model = _model()
+    x, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        find_lr(model, x, y, batch_size=16, start_lr=1e-5, num_steps=10, verbose=0)

@@ -1,3 +1,4 @@
+import csv
 import subprocess
 import sys
 import warnings
@@ -6,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_seqfix._backend.gradient_tap import GuardedTrainFunction
 from keras_seqfix._backend.gradients import compute_gradients
 from keras_seqfix.callbacks import GradientNormMonitor
 
@@ -154,6 +156,11 @@ def test_saved_model_loads_without_keras_seqfix(tmp_path):
     model, counts = _train_with_monitor()
     path = tmp_path / "model.keras"
     model.save(path)
+    assert _load_elsewhere(path) == [str(n) for n in counts]
+
+
+def _load_elsewhere(path):
+    """Load `path` in a fresh Python without keras_seqfix; its variable counts."""
     code = (
         "import sys, keras\n"
         f"m = keras.saving.load_model({str(path)!r}, safe_mode=True)\n"
@@ -164,7 +171,7 @@ def test_saved_model_loads_without_keras_seqfix(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == [str(n) for n in counts]
+    return out.stdout.split()
 
 
 def test_plot_and_argument_errors():
@@ -178,3 +185,196 @@ def test_plot_and_argument_errors():
     plt.close("all")
     with pytest.raises(ValueError, match="exploding_threshold"):
         GradientNormMonitor(exploding_threshold=0)
+
+
+# --- interrupted fit, several monitors, logging order, stop_on_nonfinite -----------
+
+
+class _RaiseAtEpochEnd(keras.callbacks.Callback):
+    """Stands for any failure outside the train step (a callback, validation)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        raise RuntimeError("interrupted")
+
+
+def _interrupted(model, monitor, x, y):
+    with pytest.raises(RuntimeError, match="interrupted"):
+        model.fit(
+            x,
+            y,
+            epochs=2,
+            batch_size=8,
+            verbose=0,
+            callbacks=[monitor, _RaiseAtEpochEnd()],
+        )
+    return float(monitor._read()["count"])  # steps the monitor recorded
+
+
+def _is_clean(model):
+    return "apply" not in vars(model.optimizer) and not isinstance(
+        model.train_function, GuardedTrainFunction
+    )
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_fit_after_an_interrupted_fit_does_not_go_through_the_monitor(jit_compile):
+    model = _model(jit_compile)
+    x, y = _data()
+    monitor = GradientNormMonitor()
+    recorded = _interrupted(model, monitor, x, y)
+    assert recorded == 2.0  # the two steps of epoch 0
+    assert not _is_clean(model)  # on_train_end never ran: the tap is still there
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[])
+    assert float(monitor._read()["count"]) == recorded  # not one step recorded
+    assert _is_clean(model)
+    # The same monitor in a later fit attaches again and records afresh.
+    history = model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[monitor])
+    assert np.isfinite(history.history["grad_norm"][0])
+    assert float(monitor._read()["count"]) == 2.0
+    assert _is_clean(model)
+
+
+def test_train_on_batch_after_an_interrupted_fit_is_clean():
+    model = _model()
+    x, y = _data()
+    monitor = GradientNormMonitor()
+    recorded = _interrupted(model, monitor, x, y)
+    model.train_on_batch(x, y)
+    assert float(monitor._read()["count"]) == recorded
+    assert _is_clean(model)
+
+
+def test_interrupt_inside_a_step_detaches_at_once():
+    class _CtrlC(keras.layers.Layer):
+        calls = 0
+
+        def call(self, inputs):
+            _CtrlC.calls += 1
+            if _CtrlC.calls == 2:  # the second training step
+                raise KeyboardInterrupt
+            return inputs
+
+    model = keras.Sequential([keras.Input((6, 2)), _CtrlC(), keras.layers.LSTM(3)])
+    model.compile(
+        keras.optimizers.SGD(0.05), "sparse_categorical_crossentropy", run_eagerly=True
+    )
+    x, y = _data()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(
+            x, y, epochs=1, batch_size=8, verbose=0, callbacks=[GradientNormMonitor()]
+        )
+    assert _is_clean(model)
+
+
+def test_detach_by_hand_is_idempotent():
+    model = _model()
+    x, y = _data()
+    monitor = GradientNormMonitor()
+    monitor.detach()  # never attached: a no-op
+    _interrupted(model, monitor, x, y)
+    traced = model.train_function
+    monitor.detach()
+    assert _is_clean(model) and model.train_function is not traced
+    rebuilt = model.train_function
+    monitor.detach()
+    assert model.train_function is rebuilt
+    assert len(monitor.history["grad_norm"]) == 1  # what it recorded stays
+
+
+@pytest.mark.slow
+def test_model_saved_after_an_interrupted_fit_loads_without_keras_seqfix(tmp_path):
+    model = _model()
+    x, y = _data()
+    counts = (len(model.variables), len(model.optimizer.variables))
+    _interrupted(model, GradientNormMonitor(update_ratio=True), x, y)
+    path = tmp_path / "model.keras"
+    model.save(path)  # right after the interruption, nothing detached yet
+    assert _load_elsewhere(path) == [str(n) for n in counts]
+
+
+def test_two_monitors_in_one_fit_raise_and_leave_the_model_clean():
+    model = _model()
+    x, y = _data()
+    first, second = GradientNormMonitor(), GradientNormMonitor()
+    for callbacks in ([first, second], [first, first]):
+        with pytest.raises(ValueError, match="One GradientNormMonitor per `fit`"):
+            model.fit(x, y, epochs=1, verbose=0, callbacks=callbacks)
+        assert _is_clean(model)
+    history = model.fit(x, y, epochs=1, verbose=0, callbacks=[second])
+    assert np.isfinite(history.history["grad_norm"][0])
+
+
+def test_monitor_listed_before_csv_logger_reaches_the_csv(tmp_path):
+    model = _model()
+    x, y = _data()
+    path = tmp_path / "log.csv"
+    monitor = GradientNormMonitor()
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        verbose=0,
+        callbacks=[monitor, keras.callbacks.CSVLogger(str(path))],
+    )
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == 2
+    for key in ("grad_norm", "grad_norm/rnn", "grad_norm/out"):
+        written = [float(row[key]) for row in rows]
+        assert written == pytest.approx(monitor.history[key], rel=1e-6)
+
+
+class _NaNInSecondEpoch(keras.utils.PyDataset):
+    """Two batches per epoch; from epoch 1 on the second batch holds a NaN."""
+
+    def __init__(self):
+        super().__init__()
+        self.x, self.y = _data()
+        self.epoch = 0  # set by the callback below, at each epoch's begin
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        x = self.x[index * 8 : (index + 1) * 8].copy()
+        if self.epoch >= 1 and index == 1:
+            x[0, 0, 0] = np.nan
+        return x, self.y[index * 8 : (index + 1) * 8]
+
+
+@pytest.mark.parametrize("keep", ["checkpoint", "early_stopping"])
+def test_stop_on_nonfinite_leaves_nan_weights_that_the_documented_fix_restores(
+    tmp_path, keep
+):
+    from keras_seqfix.callbacks import early_stopping
+
+    model = _model()
+    first_epoch = []
+    path = str(tmp_path / "best.weights.h5")
+    keeper = {
+        "checkpoint": keras.callbacks.ModelCheckpoint(
+            path, monitor="loss", save_best_only=True, save_weights_only=True
+        ),
+        "early_stopping": early_stopping("quick", monitor="loss"),
+    }[keep]
+    data = _NaNInSecondEpoch()
+    bookkeeping = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: setattr(data, "epoch", epoch),
+        on_epoch_end=lambda epoch, logs: (
+            epoch == 0 and first_epoch.extend(model.get_weights())
+        ),
+    )
+    monitor = GradientNormMonitor(stop_on_nonfinite=True, warn=False)
+    history = model.fit(
+        data,
+        epochs=5,
+        verbose=0,
+        shuffle=False,
+        callbacks=[bookkeeping, monitor, keeper],
+    )
+    assert len(history.history["loss"]) == 2  # stopped in epoch 1
+    if keep == "checkpoint":
+        # The NaN step was applied before training stopped.
+        assert not all(np.isfinite(w).all() for w in model.get_weights())
+        model.load_weights(path)
+    for restored, expected in zip(model.get_weights(), first_epoch, strict=True):
+        np.testing.assert_array_equal(restored, expected)

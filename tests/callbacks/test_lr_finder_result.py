@@ -79,3 +79,22 @@ def test_plot_marks_suggestion():
         assert box.x0 >= 0 and box.y0 >= 0, label.get_text()
         assert box.x1 <= ax.figure.bbox.x1 and box.y1 <= ax.figure.bbox.y1
     plt.close("all")
+
+
+def test_batches_per_point_suggests_as_on_the_per_batch_curve():
+    # steps_per_execution=4 records one point per 4 batches. The rules (fastai's,
+    # written for one point per batch) run on the curve interpolated back to one
+    # point per batch: the same valley as the dense curve, the same minimum.
+    lrs, losses = _valley_curve(97)
+    dense = LRFinderResult(lrs, losses, losses)
+    coarse = LRFinderResult(lrs[::4], losses[::4], losses[::4], batches_per_point=4)
+    assert coarse.batches_per_point == 4 and "batches_per_point=4" in repr(coarse)
+    assert coarse.suggestions["valley"] == pytest.approx(
+        dense.suggestions["valley"], rel=1e-6
+    )
+    assert coarse.suggestions["minimum"] == pytest.approx(dense.suggestions["minimum"])
+    ratio = coarse.suggestions["steepest"] / dense.suggestions["steepest"]
+    assert 1 / 1.8 < ratio < 1.8  # within one recorded point (4 batches)
+    # Fewer than 3 recorded points stay nan, interpolation or not.
+    two = LRFinderResult([1e-3, 1e-2], [1.0, 0.5], [1.0, 0.5], batches_per_point=8)
+    assert math.isnan(two.suggestion)
