@@ -1,5 +1,9 @@
 """Turn what the probe measured into findings: signal, capacity, LR, gradients, modes.
 
+The gradient and training/inference-mode checks live in `_layer_checks`; this
+module holds the learning-rate and signal/capacity checks and `run_probe_checks`,
+which weighs them against each other.
+
 Decision rules (Karpathy's recipe, UMLAUT and AUTOTRAINER heuristics):
 
 * a model that cannot overfit one small batch has an optimisation problem: a
@@ -14,22 +18,19 @@ Decision rules (Karpathy's recipe, UMLAUT and AUTOTRAINER heuristics):
 
 import math
 
-from keras_seqfix.diagnosis._inputs import all_layers
+from keras_seqfix.diagnosis._layer_checks import (
+    _get,
+    _round,
+    _saturated,
+    check_gradients,
+    check_train_inference,
+)
 from keras_seqfix.diagnosis.finding import make_finding, severity_of
 
 _FIND_LR_FIX = (
     "result = ksf.find_lr(model, x_train, y_train)\n"
     "model.optimizer.learning_rate = result.suggestion  # {suggestion}"
 )
-
-
-def _get(m, key, default=math.nan):
-    value = m.get(key, default)
-    return default if value is None else value
-
-
-def _round(m, keys):
-    return {k: round(float(m[k]), 5) for k in keys if k in m and m[k] is not None}
 
 
 def _fits(m, prefix, expected, end_key="end"):
@@ -171,100 +172,6 @@ def check_learning_rate(ctx, fit_user, fit_best, diverged):
     return findings
 
 
-def _saturated(m):
-    """Every gradient exactly zero while the loss at initialisation is far above
-    log K: the output saturated (what exploding activations look like on
-    backends whose cross-entropy clips the probabilities)."""
-    init, expected = _get(m, "loss_at_init"), _get(m, "expected_loss_at_init", 1.0)
-    total = _get(m, "grad_norm_global")
-    return total == 0.0 and math.isfinite(init) and init > 5 * expected + 1
-
-
-def check_gradients(ctx, norms, fit_ok, progress):
-    """Vanishing or exploding per-layer gradient norms at initialisation."""
-    m, findings = ctx.measurements, []
-    if not norms:
-        return []
-    values = list(norms.values())
-    names = list(norms)
-    total = _get(m, "grad_norm_global")
-    finite = [v for v in values if math.isfinite(v)]
-    trained_ok = fit_ok and (not math.isfinite(progress) or progress >= 0.2)
-    evidence = {"grad_norm_global": total, "layers": len(values)}
-    for key in ("loss_at_init", "expected_loss_at_init"):
-        if key in m:
-            evidence[key] = m[key]
-    if finite:
-        largest, smallest = max(finite), min(finite)
-        ratio = smallest / largest if largest > 0 else 0.0
-        m["grad_norm_min_over_max"] = ratio
-        evidence.update(
-            largest_layer=names[values.index(largest)],
-            largest_norm=largest,
-            smallest_layer=names[values.index(smallest)],
-            smallest_norm=smallest,
-            min_over_max=ratio,
-        )
-    evidence = {
-        k: round(v, 8) if isinstance(v, float) else v for k, v in evidence.items()
-    }
-    init, expected = _get(m, "loss_at_init"), _get(m, "expected_loss_at_init", 1.0)
-    init_off = math.isfinite(init) and init > 5 * expected + 1  # Karpathy: vs log K
-    explode = 0.0
-    if len(finite) < len(values) or not math.isfinite(total):
-        explode = 0.9
-    elif total >= 1e3 or _saturated(m):
-        # JAX and PyTorch compute cross-entropy from clipped probabilities, so
-        # the activations that give TensorFlow huge gradients give them exactly
-        # zero ones (a saturated softmax): the same cause, the same fix.
-        explode = 0.85
-    elif total >= 50:
-        explode = 0.55
-    # Fitting at the range test's (much lower) rate does not excuse gradients that
-    # make your own learning rate diverge: there the divergence is their symptom.
-    diverged = bool(m.get("diverged_at_your_lr"))
-    if explode and trained_ok and not init_off and not diverged:
-        explode = min(explode, 0.3)
-    if explode:
-        title = f"Exploding gradients: global norm {total:.3g} at initialisation"
-        if _saturated(m):
-            title = (
-                f"Exploding activations: loss {init:.3g} at initialisation "
-                f"(expected {expected:.3g}), saturated output, zero gradients"
-            )
-        fix = (
-            "keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)  # clip\n"
-            "# and keep default initialisers (glorot_uniform), scale the inputs"
-        )
-        findings.append(
-            make_finding("exploding_gradients", explode, title, evidence, fix)
-        )
-    if finite and len(finite) >= 2 and largest > 0:
-        vanish = 0.0
-        if ratio < 1e-6 or smallest == 0.0:
-            vanish = 0.85
-        elif ratio < 1e-5:
-            vanish = 0.75
-        elif ratio < 1e-4:
-            vanish = 0.6
-        if vanish and trained_ok:
-            vanish = min(vanish, 0.25)
-        if vanish:
-            title = (
-                f"Vanishing gradients: layer '{evidence['smallest_layer']}' gets "
-                f"{ratio:.1e} of the largest layer's gradient"
-            )
-            fix = (
-                "# use LSTM/GRU (tanh) or ReLU/GELU hidden layers instead of deep sigmoid stacks,\n"
-                "# residual connections and LayerNormalization; fewer stacked layers:\n"
-                "model = ksf.build_lstm_classifier(num_classes, input_shape=...)"
-            )
-            findings.append(
-                make_finding("vanishing_gradients", vanish, title, evidence, fix)
-            )
-    return findings
-
-
 def check_signal_and_capacity(
     ctx, can_fit, learned, diverged, explained, fit_longer=False
 ):
@@ -348,110 +255,6 @@ def check_signal_and_capacity(
         )
         findings.append(make_finding("underfitting", 0.8, title, evidence, fix))
     return findings
-
-
-def _mode_gap_score(train, infer, expected, *, strict):
-    """Score of a training/inference-mode loss gap; `strict` for the probe copy,
-    which was trained only briefly (moving statistics not yet settled)."""
-    if train is None or infer is None or not math.isfinite(train):
-        return 0.0, "inference"
-    gap_up = infer - train if math.isfinite(infer) else math.inf  # inference worse
-    if strict:
-        if gap_up >= 0.5 * expected and infer >= 5 * train:
-            return 0.65, "inference"
-        # Learned in training mode, worse than chance in inference mode on the
-        # very same samples: only the mode switch (moving statistics) explains it.
-        if infer >= expected and train <= 0.75 * expected and infer >= 2 * train:
-            return 0.6, "inference"
-        return 0.0, "inference"
-    if gap_up >= 0.3 * expected and infer >= 3 * train:
-        return 0.85, "inference"
-    if gap_up >= 0.2 * expected and infer >= 1.8 * train:
-        return 0.55, "inference"
-    # Training mode worse (heavy dropout): only when the loss you see while
-    # training is itself high.
-    if train >= 0.5 * expected and train >= 2.5 * infer:
-        return 0.75, "training"
-    if train >= 0.4 * expected and train >= 2 * infer:
-        return 0.45, "training"
-    return 0.0, "training"
-
-
-#: A training-mode loss above this fraction of log K is high enough for heavy
-#: dropout to be its cause.
-_HIGH_TRAINING_LOSS = 0.25
-
-
-def _max_dropout(model):
-    """The highest dropout rate in the model and the name of its layer."""
-    rates = [(0.0, None)]
-    for layer in all_layers(model):
-        for attr in ("rate", "dropout", "recurrent_dropout"):
-            value = getattr(layer, attr, None)
-            if (
-                isinstance(value, int | float)
-                and "dropout" in type(layer).__name__.lower() + attr
-            ):
-                rates.append((float(value), layer.name))
-    return max(rates, key=lambda pair: pair[0])
-
-
-def check_train_inference(ctx):
-    """Loss of the same samples in training vs inference mode, on the user's
-    trained model (if it was trained) and on the probe copy after its training."""
-    m = ctx.measurements
-    expected = _get(m, "expected_loss_at_init", math.log(2))
-    candidates = []
-    for prefix, where, strict in (
-        ("user_", "your model", False),
-        ("", "probe copy", True),
-    ):
-        train = m.get(f"{prefix}loss_training_mode")
-        infer = m.get(f"{prefix}loss_inference_mode")
-        score, worse = _mode_gap_score(train, infer, expected, strict=strict)
-        if score:
-            candidates.append((score, worse, where, train, infer))
-    # UMLAUT-style configuration check, confirmed by a measured gap: a dropout
-    # rate this heavy keeps the training-mode loss well above the model's own.
-    # Only where that loss is itself high: 0.027 against 0.020 (LSTM-FCN's 0.8
-    # dropout on a fitted GunPoint model) is dropout working, not a high loss.
-    rate, rate_layer = _max_dropout(ctx.model)
-    for prefix, where in (("user_", "your model"), ("", "probe copy")):
-        train = m.get(f"{prefix}loss_training_mode")
-        infer = m.get(f"{prefix}loss_inference_mode")
-        if train is None or infer is None or not math.isfinite(train):
-            continue
-        heavy = rate >= 0.6 and train >= _HIGH_TRAINING_LOSS * expected
-        if heavy and math.isfinite(infer) and train >= 1.2 * infer:
-            candidates.append((0.75, "training", where, train, infer))
-    if not candidates:
-        return []
-    score, worse, where, train, infer = max(candidates)
-    m["mode_discrepancy"] = True
-    evidence = {
-        "loss_training_mode": round(train, 5),
-        "loss_inference_mode": round(infer, 5),
-        "measured_on": where,
-        "max_dropout_rate": rate,
-    }
-    if rate_layer is not None:
-        evidence["max_dropout_layer"] = rate_layer
-    title = (
-        f"Train/inference discrepancy: loss {train:.3g} in training mode vs "
-        f"{infer:.3g} in inference mode ({where})"
-    )
-    if worse == "inference":
-        fix = (
-            "keras.layers.LayerNormalization()  # instead of BatchNormalization\n"
-            "# or BatchNormalization(momentum=0.9) with batches of >= 32"
-        )
-    else:
-        fix = "keras.layers.Dropout(0.2)  # instead of a heavier rate\n"
-        if rate_layer == "recurrent_branch_dropout":  # the numeric builder's 0.8
-            fix += "# or: ksf.build_lstm_classifier(..., branch_dropout=0.5)"
-        else:
-            fix += "# or: ksf.build_lstm_classifier(..., dropout=0.2)"
-    return [make_finding("train_inference_discrepancy", score, title, evidence, fix)]
 
 
 def run_probe_checks(ctx, norms):

@@ -193,7 +193,7 @@ def test_frozen_loss_at_your_rate_is_lr_too_low_even_close_to_the_suggestion():
 
 
 def test_huge_gradients_rank_high_when_your_rate_diverged_though_a_low_rate_fits():
-    from keras_seqfix.diagnosis._probe_checks import check_gradients
+    from keras_seqfix.diagnosis._layer_checks import check_gradients
 
     m = dict(grad_norm_global=8.3e3, loss_at_init=1.5, expected_loss_at_init=1.39)
     norms = {"dense": 7.0e3, "dense_1": 4.0e3}
@@ -317,7 +317,7 @@ def test_heavy_dropout_is_blamed_only_for_a_high_training_mode_loss(
     # Dropout 0.8 (LSTM-FCN's rate on its LSTM features) on a fitted model keeps the
     # training-mode loss a little above the inference one: 0.027 vs 0.020 is not a
     # high loss, 0.5 vs 0.3 on two classes is (and heavy dropout explains it).
-    from keras_seqfix.diagnosis._probe_checks import check_train_inference
+    from keras_seqfix.diagnosis._layer_checks import check_train_inference
 
     model = keras.Sequential(
         [keras.Input((4,)), L.Dropout(0.8, name="heavy"), L.Dense(2, "softmax")]
