@@ -214,20 +214,29 @@ class GuardedTrainFunction:
         self.in_step = False
 
     def __call__(self, *args, **kwargs):
-        if not self._is_current():
-            self._release()
-            if self._model.train_function is self:  # `release` did not rebuild
-                self._model.make_train_function(force=True)
+        if self._function is None or not self._is_current():
+            self._let_go()
             return self._model.train_function(*args, **kwargs)
         self.in_step = True
         try:
             return self._function(*args, **kwargs)
         except BaseException as exc:
             if not _ends_epoch(exc):
-                self._release()
+                self._let_go()
             raise
         finally:
             self.in_step = False
+
+    def _let_go(self):
+        # Drop the traced function too, not only the model's reference to it:
+        # JAX shares a compiled step between `jit`s of equal functions (the
+        # model's `train_step`) while one of them is alive, so the clean train
+        # function would run the tapped program while this guard (kept alive
+        # by the call at hand, or by a traceback) still held it.
+        self._function = None
+        self._release()
+        if self._model.train_function is self:  # `release` did not rebuild
+            self._model.make_train_function(force=True)
 
     def __getattr__(self, name):
         function = self.__dict__.get("_function")
