@@ -248,9 +248,11 @@ def test_interrupt_inside_a_step_detaches_at_once():
     class _CtrlC(keras.layers.Layer):
         calls = 0
 
-        def call(self, inputs):
-            _CtrlC.calls += 1
-            if _CtrlC.calls == 2:  # the second training step
+        def call(self, inputs, training=False):
+            # Count training steps only: the backends call a layer a different
+            # number of times while they build the model.
+            _CtrlC.calls += bool(training)
+            if training and _CtrlC.calls == 2:  # the second training step
                 raise KeyboardInterrupt
             return inputs
 
