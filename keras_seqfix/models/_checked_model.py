@@ -280,7 +280,10 @@ class CheckedModel(keras.Model):
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        self._check(y, x)
+        # `fit` validates through `evaluate(..., _use_cached_eval_dataset=True)`
+        # every epoch; it checked `validation_data` already, once.
+        if not kwargs.get("_use_cached_eval_dataset"):
+            self._check(y, x)
         return super().evaluate(x, y, *args, **kwargs)
 
     def train_on_batch(self, x, y=None, *args, **kwargs):

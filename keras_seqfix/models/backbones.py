@@ -106,7 +106,11 @@ def _check_weights(backbone_weights):
 
 def _check_frame_shape(backbone, frame_shape):
     """A user's backbone should take one frame of `frame_shape`."""
-    shapes = backbone.inputs if isinstance(backbone.inputs, list) else []
+    try:
+        shapes = backbone.inputs
+    except (AttributeError, ValueError):
+        return  # a Sequential without an Input: TimeDistributed builds it
+    shapes = shapes if isinstance(shapes, list) else []
     if len(shapes) != 1:
         raise ValueError(
             "`backbone` should take one input, a frame (height, width, channels). "

@@ -16,7 +16,9 @@ def unfreeze_backbone(model, *, num_layers=None, learning_rate=1e-5):
     (updating them on small batches of a new dataset destroys what the backbone
     learned). Layers that were already trainable (a `"small_cnn"` backbone, which
     trains from scratch, or layers you unfroze yourself) stay as they were:
-    nothing is frozen behind your back.
+    nothing is frozen behind your back. So a pretrained backbone built with
+    `freeze_backbone=False` keeps its trainable BatchNormalization too; set
+    those layers' `trainable = False` yourself to keep the pretrained statistics.
 
     The model is recompiled with a fresh optimizer of the same class and
     settings as its own (momentum, weight decay, clipping...) at
@@ -118,6 +120,11 @@ def _compile_arguments(model):
     else:
         arguments = keras.saving.deserialize_keras_object(model.get_compile_config())
     arguments["loss"] = model.loss  # the same loss object, not a rebuilt wrapper
+    # Not in the compile config: under a mixed policy, loss scaling was on if
+    # and only if the optimizer is wrapped (`_fresh_optimizer` keeps the wrap).
+    arguments["auto_scale_loss"] = isinstance(
+        model.optimizer, keras.optimizers.LossScaleOptimizer
+    )
     return arguments
 
 

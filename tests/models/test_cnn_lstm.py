@@ -201,6 +201,15 @@ def test_unfreeze_backbone_keeps_the_users_optimizer_and_metrics():
     assert {"accuracy", "_ones_rate"} <= set(history.history)
 
 
+def test_backbone_without_an_input_is_built_by_time_distributed():
+    # A Sequential without keras.Input has no inputs to check yet.
+    frame = keras.Sequential(
+        [keras.layers.Conv2D(4, 3), keras.layers.GlobalAveragePooling2D()]
+    )
+    model = build_cnn_lstm(2, input_shape=(3, 8, 8, 1), backbone=frame, units=4)
+    assert model(_clips()).shape == (2, 2)
+
+
 def test_unfreeze_backbone_never_freezes_a_trainable_layer():
     # "small_cnn" trains from scratch: every layer, BatchNormalization included,
     # is trainable before, and must stay so whatever `num_layers` says.
@@ -242,6 +251,28 @@ def test_fresh_optimizer_keeps_loss_scaling():
     assert isinstance(new.inner_optimizer, keras.optimizers.SGD)
     assert new.inner_optimizer.momentum == 0.5
     assert float(new.inner_optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+@pytest.mark.parametrize("auto_scale_loss", [True, False])
+def test_unfreeze_backbone_keeps_loss_scaling_on_or_off(auto_scale_loss):
+    # `auto_scale_loss` is not in Keras's compile config: recompiling must not
+    # wrap an optimizer the user chose to leave unscaled, nor unwrap a scaled one.
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = build_cnn_lstm(
+            2, input_shape=(3, 8, 8, 1), backbone=_tiny_backbone(), units=4
+        )
+        model.compile(
+            "adam", "sparse_categorical_crossentropy", auto_scale_loss=auto_scale_loss
+        )
+        scaled = isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+        assert scaled == auto_scale_loss
+        unfreeze_backbone(model, learning_rate=1e-4)
+        assert (
+            isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer) == scaled
+        )
+    finally:
+        keras.config.set_dtype_policy("float32")
 
 
 def test_unfreeze_backbone_errors():

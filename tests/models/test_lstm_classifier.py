@@ -348,12 +348,47 @@ def test_pydataset_first_batch_labels_are_checked(labels, y, match, method):
     )
 
 
-def test_generator_labels_are_left_unchecked():
-    # Documented: a generator cannot be peeked at without consuming it.
+def test_generator_labels_are_left_unchecked_and_no_batch_is_consumed():
+    # Documented: a generator cannot be peeked at without consuming it, so the
+    # check leaves it alone and every batch it yields reaches training.
     model = build_lstm_classifier(3, input_shape=(10, 2), **TINY)
-    batches = (batch for batch in [(_series(), IDS)])
-    history = _fit(model, batches, None, steps_per_epoch=1, shuffle=False)
+    taken = []
+
+    def batches():
+        for index in range(2):
+            taken.append(index)
+            yield _series(2, seed=index), IDS[:2]
+
+    history = _fit(model, batches(), None, steps_per_epoch=2, shuffle=False)
+    assert taken == [0, 1]
     assert np.isfinite(history.history["loss"][0])
+
+
+class _CountedBatches(_Batches):
+    def __init__(self, y):
+        super().__init__(y)
+        self.reads = []
+
+    def __getitem__(self, index):
+        self.reads.append(index)
+        return super().__getitem__(index)
+
+
+def test_validation_labels_are_checked_once_per_fit_not_every_epoch():
+    # `fit` validates through `evaluate` each epoch: the check must not peek at
+    # the validation PyDataset again there (a cost, and a side effect for a
+    # loader that draws random numbers). At most one read more than Keras's own.
+    reads = {}
+    for kind in ("built", "plain"):
+        model = build_lstm_classifier(3, input_shape=(10, 2), **TINY)
+        if kind == "plain":
+            model = keras.Model(model.inputs, model.outputs)  # no label checks
+            model.compile("adam", "sparse_categorical_crossentropy")
+        val = _CountedBatches(IDS)
+        model.fit(_series(), IDS, epochs=3, validation_data=val, verbose=0)
+        reads[kind] = val.reads
+    assert reads["built"].count(1) == reads["plain"].count(1)
+    assert reads["built"].count(0) == reads["plain"].count(0) + 1, reads
 
 
 @pytest.mark.parametrize("labels", ["sparse", "one_hot"])
