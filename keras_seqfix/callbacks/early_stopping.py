@@ -85,8 +85,7 @@ class _EarlyStoppingWithFallback(keras.callbacks.EarlyStopping):
             if self.monitor != requested:
                 # The first validation (`validation_freq` > 1): start afresh.
                 self.monitor = requested
-                self.best, self.best_epoch, self.wait = None, 0, 0
-                self.best_weights = None
+                super().on_train_begin()  # Keras's reset: best, wait, weights
         elif self._saw_validation:
             return  # an epoch that `validation_freq` skips: nothing to compare
         elif fallback in logs:

@@ -23,7 +23,11 @@ class _Progress(keras.callbacks.Callback):
         self.bar = keras.utils.Progbar(
             self.finder.num_steps, stateful_metrics=["lr", "smoothed_loss"]
         )
-        self._current = 0
+
+    @property
+    def _current(self):
+        # Batches, not points: one point covers `steps_per_execution` batches.
+        return min(self.finder.batches_run, self.finder.num_steps)
 
     def on_train_batch_end(self, batch, logs=None):
         if self.finder.losses:
@@ -31,8 +35,6 @@ class _Progress(keras.callbacks.Callback):
                 ("lr", self.finder.lrs[-1]),
                 ("smoothed_loss", self.finder.losses[-1]),
             ]
-            # Batches, not points: one point covers `steps_per_execution` batches.
-            self._current = min(self.finder.batches_run, self.finder.num_steps)
             self.bar.update(self._current, values=values)
 
     def on_train_end(self, logs=None):

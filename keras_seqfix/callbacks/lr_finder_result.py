@@ -11,9 +11,9 @@ def _per_batch(lrs, losses, batches_per_point):
     """The curve with one point per batch, as the rules below expect: with `k`
     batches per point (`steps_per_execution=k`), `k - 1` points interpolated
     log-linearly between recorded neighbours."""
-    n = len(losses)
-    if batches_per_point <= 1 or n < 2:
+    if batches_per_point <= 1:
         return lrs, losses
+    n = len(losses)  # at least 3 (`_trim`)
     grid = np.linspace(0, n - 1, (n - 1) * batches_per_point + 1)
     index = np.arange(n)
     return np.exp(np.interp(grid, index, np.log(lrs))), np.interp(grid, index, losses)

@@ -24,11 +24,6 @@ def _get(m, key, default=math.nan):
     return default if value is None else value
 
 
-def _round(m, keys):
-    """The measurements named in `keys` that exist, rounded for the evidence."""
-    return {k: round(float(m[k]), 5) for k in keys if k in m and m[k] is not None}
-
-
 def _saturated(m):
     """Every gradient exactly zero while the loss at initialisation is far above
     log K: the output saturated (what exploding activations look like on

@@ -20,7 +20,6 @@ import math
 
 from keras_seqfix.diagnosis._layer_checks import (
     _get,
-    _round,
     _saturated,
     check_gradients,
     check_train_inference,
@@ -31,6 +30,11 @@ _FIND_LR_FIX = (
     "result = ksf.find_lr(model, x_train, y_train)\n"
     "model.optimizer.learning_rate = result.suggestion  # {suggestion}"
 )
+
+
+def _round(m, keys):
+    """The measurements named in `keys` that exist, rounded for the evidence."""
+    return {k: round(float(m[k]), 5) for k in keys if k in m and m[k] is not None}
 
 
 def _fits(m, prefix, expected, end_key="end"):

@@ -223,14 +223,11 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
         if minority in recalls:
             m["probe_minority_recall"] = recalls[minority]
         sub = _probe.mixed_rows(len(xt), ctx.seed)
+        xs, ys = xt[sub], yt[sub]
         # Inference mode first: a training-mode call moves BatchNormalization's
         # moving statistics.
-        m["loss_inference_mode"] = _probe.batch_loss(
-            model, xt[sub], yt[sub], training=False
-        )
-        m["loss_training_mode"] = _probe.batch_loss(
-            model, xt[sub], yt[sub], training=True
-        )
+        m["loss_inference_mode"] = _probe.batch_loss(model, xs, ys, training=False)
+        m["loss_training_mode"] = _probe.batch_loss(model, xs, ys, training=True)
 
     def shuffled_labels():
         shuffled = yt[

@@ -130,7 +130,8 @@ def diagnose(
     findings, norms, lr_result, probe_curves = [], {}, None, {}
     # Inference-mode forward passes change no state; everything that could (the
     # training-mode loss, probes in place) runs inside preserved_state.
-    _measure_user_model(ctx, log, training_mode=False)
+    rows = _user_rows(ctx)
+    _measure_user_model(ctx, log, rows, training_mode=False)
     log("data and model checks")
     for check in _data_checks.DATA_CHECKS + _model_checks.MODEL_CHECKS:
         findings += check(ctx)
@@ -140,7 +141,7 @@ def diagnose(
         from keras_seqfix.diagnosis._probe_runner import run_probes
 
         with preserved_state(model):
-            _measure_user_model(ctx, log, training_mode=True)
+            _measure_user_model(ctx, log, rows, training_mode=True)
             probe_curves, norms, lr_result = run_probes(
                 ctx,
                 max_samples=max_samples,
@@ -232,15 +233,21 @@ def _context(model, x, y, validation_data, batch_size, seed):
     return ctx
 
 
-def _measure_user_model(ctx, log, *, training_mode):
-    """Forward passes on the user's model: its loss now (inference mode) or, for
-    a model that has been trained, its loss on the same samples in training mode."""
-    from keras_seqfix.diagnosis._probe import batch_loss, mixed_rows
+def _user_rows(ctx):
+    """The random rows with finite inputs that both passes on the user's model use."""
+    from keras_seqfix.diagnosis._probe import mixed_rows
 
     keep = np.ones(len(ctx.x), dtype=bool)
     if ctx.x.dtype.kind == "f":
         keep = np.isfinite(ctx.x.reshape(len(ctx.x), -1)).all(axis=1)
-    rows = mixed_rows(np.flatnonzero(keep), ctx.seed)
+    return mixed_rows(np.flatnonzero(keep), ctx.seed)
+
+
+def _measure_user_model(ctx, log, rows, *, training_mode):
+    """Forward passes on the user's model: its loss now (inference mode) or, for
+    a model that has been trained, its loss on the same samples in training mode."""
+    from keras_seqfix.diagnosis._probe import batch_loss
+
     if len(rows) == 0:
         return
     x, y = ctx.x[rows], ctx.y[rows]

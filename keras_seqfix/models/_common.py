@@ -11,7 +11,8 @@ _CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 _POOLINGS = ("last", "attention")
 
 
-def check_int(name, value, *, minimum):
+def check_int(name, value, *, minimum, hint=""):
+    """`value` as an int, or an error naming `name`; `hint` ends a ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(
             f"`{name}` should be an integer >= {minimum}. Received: {name}={value!r}"
@@ -19,6 +20,7 @@ def check_int(name, value, *, minimum):
     if value < minimum:
         raise ValueError(
             f"`{name}` should be an integer >= {minimum}. Received: {name}={value!r}"
+            + (f". {hint}" if hint else "")
         )
     return int(value)
 
@@ -58,13 +60,13 @@ def check_learning_rate(value):
 
 def check_common(num_classes, labels, cell, pooling, units):
     """Validate the arguments both builders share; return `units` as a tuple."""
-    check_int("num_classes", num_classes, minimum=1)
-    if num_classes < 2:
-        raise ValueError(
-            "`num_classes` should be an integer >= 2: the output is a softmax over "
-            f"the classes. Received: num_classes={num_classes!r}. For a yes/no "
-            "(binary) task pass num_classes=2 with labels 0 and 1."
-        )
+    check_int(
+        "num_classes",
+        num_classes,
+        minimum=2,
+        hint="The output is a softmax over the classes: for a yes/no (binary) "
+        "task pass num_classes=2 with labels 0 and 1.",
+    )
     if labels not in _LABELS:
         raise ValueError(
             f"`labels` should be 'sparse' (integer class ids) or 'one_hot'. "

@@ -120,11 +120,9 @@ def _compile_arguments(model):
     else:
         arguments = keras.saving.deserialize_keras_object(model.get_compile_config())
     arguments["loss"] = model.loss  # the same loss object, not a rebuilt wrapper
-    # Not in the compile config: under a mixed policy, loss scaling was on if
-    # and only if the optimizer is wrapped (`_fresh_optimizer` keeps the wrap).
-    arguments["auto_scale_loss"] = isinstance(
-        model.optimizer, keras.optimizers.LossScaleOptimizer
-    )
+    # Not in the compile config, and True would wrap an optimizer compiled
+    # with `auto_scale_loss=False`; `_fresh_optimizer` keeps a wrap there was.
+    arguments["auto_scale_loss"] = False
     return arguments
 
 

@@ -1,5 +1,7 @@
 """`build_lstm_classifier`: recurrent classifiers for token and numeric sequences."""
 
+import inspect
+
 import keras
 import numpy as np
 
@@ -196,13 +198,7 @@ def build_lstm_classifier(
 
 def _check_route_arguments(*, token_route, **given):
     """Refuse an argument of the other route instead of ignoring it."""
-    defaults = dict(  # the signature's defaults
-        embedding_dim=128,
-        embedding_matrix=None,
-        trainable_embedding=True,
-        normalization="auto",
-        adapt_data=None,
-    )
+    defaults = inspect.signature(build_lstm_classifier).parameters
     if token_route:
         names = ("normalization", "adapt_data")
         built_from, other = "vocab_size", "input_shape"
@@ -220,7 +216,7 @@ def _check_route_arguments(*, token_route, **given):
                 if shape is None
                 else f"an array of shape {tuple(shape)}"
             )
-        elif value == defaults[name]:
+        elif value == defaults[name].default:
             continue
         else:
             shown = repr(value)

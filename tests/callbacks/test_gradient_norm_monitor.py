@@ -244,6 +244,48 @@ def test_train_on_batch_after_an_interrupted_fit_is_clean():
     assert _is_clean(model)
 
 
+class _RaiseAtSecondBatchBegin(keras.callbacks.Callback):
+    """Fails after the monitor's `on_train_batch_begin` armed it for a step."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == 1:
+            raise RuntimeError("interrupted")
+
+
+def test_a_step_armed_by_an_interrupted_fit_is_not_recorded_in_the_next():
+    # The monitor armed itself for batch 1, which never ran: the next plain
+    # `fit` must not count as that step (it belongs to another `fit`).
+    model = _model()
+    x, y = _data()
+    monitor = GradientNormMonitor()
+    with pytest.raises(RuntimeError, match="interrupted"):
+        model.fit(
+            x,
+            y,
+            epochs=1,
+            batch_size=8,
+            verbose=0,
+            callbacks=[monitor, _RaiseAtSecondBatchBegin()],
+        )
+    assert float(monitor._read()["count"]) == 1.0
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[])
+    assert float(monitor._read()["count"]) == 1.0
+    assert _is_clean(model)
+
+
+def test_recompiled_after_an_interrupted_fit_records_nothing():
+    # `compile` drops the guarded train function but keeps the optimizer and
+    # its tap: the step traced next takes the tap off and records nothing.
+    model = _model()
+    x, y = _data()
+    monitor = GradientNormMonitor()
+    recorded = _interrupted(model, monitor, x, y)
+    model.compile(model.optimizer, "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[])
+    assert float(monitor._read()["count"]) == recorded
+    assert _is_clean(model)
+
+
 def test_interrupt_inside_a_step_detaches_at_once():
     class _CtrlC(keras.layers.Layer):
         calls = 0

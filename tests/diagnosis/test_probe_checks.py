@@ -333,6 +333,24 @@ def test_heavy_dropout_is_blamed_only_for_a_high_training_mode_loss(
     )
     if flagged:  # the evidence names the layer to change
         assert findings[0].evidence["max_dropout_layer"] == "heavy"
+        assert "dropout=0.2" in findings[0].fix
+
+
+def test_heavy_dropout_fix_names_branch_dropout_for_the_builders_layer():
+    from keras_seqfix.diagnosis._layer_checks import check_train_inference
+
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            L.Dropout(0.8, name="recurrent_branch_dropout"),
+            L.Dense(2, "softmax"),
+        ]
+    )
+    ctx = _fake_ctx(1e-3, expected_loss_at_init=0.693)
+    ctx.model = model
+    ctx.measurements.update(user_loss_training_mode=0.5, user_loss_inference_mode=0.3)
+    (finding,) = check_train_inference(ctx)
+    assert "branch_dropout=0.5" in finding.fix
 
 
 def test_training_mode_loss_is_measured_on_mixed_batches_of_sorted_data():

@@ -42,7 +42,9 @@ def test_fully_masked_row_gives_zeros_not_nan(dtype):
     layer = AttentionPooling(units=3, dtype=dtype)
     x = _x(batch=2, time=4).astype(dtype)
     mask = np.array([[True, True, False, False], [False] * 4])
-    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
+    pooled = layer(x, mask=mask)
+    assert keras.backend.standardize_dtype(pooled.dtype) == dtype  # not promoted
+    out = keras.ops.convert_to_numpy(pooled)
     assert np.all(np.isfinite(out))
     np.testing.assert_array_equal(out[1], np.zeros(4))
 
