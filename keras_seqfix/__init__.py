@@ -39,6 +39,7 @@ from keras_seqfix.imbalance import (
 )
 from keras_seqfix.layers import (
     AttentionPooling,
+    MiniRocketFeatures,
     SequenceAugmentation,
     TemporalAugmentation,
     TimeSeriesAugmentation,
@@ -46,6 +47,7 @@ from keras_seqfix.layers import (
 from keras_seqfix.models import (
     build_cnn_lstm,
     build_lstm_classifier,
+    build_rocket_classifier,
     fit_recipe,
     unfreeze_backbone,
 )

@@ -9,6 +9,7 @@ import keras
 def fit_recipe(
     x,
     *,
+    model=None,
     updates=2500,
     max_batch_size=16,
     large=1000,
@@ -37,11 +38,21 @@ def fit_recipe(
     patience is the whole run, so it never stops early: a loss spike followed
     by a slow recovery at a halved rate is not the end of learning there.
 
+    With `model=` a model made by `build_rocket_classifier` (one with a
+    `MiniRocketFeatures` layer), the recipe is for its linear head on fixed
+    features: about 300 updates in equal batches of at most 32 (10 to 100
+    epochs), the weights with the lowest training loss restored; on larger
+    sets batches of 256, 10% held out, up to 30 epochs with early stopping.
+    Any other model gets the recipe above.
+
     Args:
         x: the training inputs (an array, or a list or dict of arrays for a
             model with several inputs), or their number of samples as an int.
             The recipe is for in-memory arrays, which `fit` batches and splits
             itself; for a dataset, take its `epochs` and `callbacks` only.
+        model: the model the recipe is for; one from
+            `build_rocket_classifier` gets its own recipe. Defaults to `None`
+            (the recurrent builders' recipe).
         updates: optimizer updates to aim for on small sets. Defaults to
             `2500` (4 to 6 minutes for series of 150 to 250 steps on one CPU
             core, under 5 on two).
@@ -76,6 +87,13 @@ def fit_recipe(
     large = _check_count("large", large)
     if max_epochs is not None:
         max_epochs = _check_count("max_epochs", max_epochs, none_ok=True)
+    if model is not None and not isinstance(model, keras.Model):
+        raise TypeError(
+            "`model` should be the keras.Model the recipe is for, or None. "
+            f"Received: model of type {type(model).__name__}"
+        )
+    if _is_rocket(model):
+        return _rocket_recipe(n, large=large, max_epochs=max_epochs)
     if n >= large:
         return dict(
             epochs=min(100, max_epochs or 100),
@@ -144,3 +162,48 @@ def _check_count(name, value, *, none_ok=False):
     if value < 1:
         raise ValueError(f"`{name}` should be {expected}. Received: {name}={value!r}")
     return int(value)
+
+
+def _is_rocket(model):
+    from keras_seqfix.layers.minirocket_features import MiniRocketFeatures
+
+    return model is not None and any(
+        isinstance(layer, MiniRocketFeatures) for layer in model.layers
+    )
+
+
+def _rocket_recipe(n, *, large, max_epochs):
+    """A linear head on MiniRocket features: ~300 updates, or 30 epochs on big sets.
+
+    The features are fixed, so only a linear layer learns. Each epoch
+    recomputes the features, which is nearly the whole cost: on small sets the
+    closed-form ridge head (`adapt_labels=`) is faster and needs no fit.
+    """
+    if n >= large:
+        epochs = min(30, max_epochs or 30)
+        return dict(
+            epochs=epochs,
+            batch_size=256,
+            validation_split=0.1,
+            callbacks=[
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss", factor=0.5, patience=2, min_lr=1e-5
+                ),
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=4, restore_best_weights=True
+                ),
+            ],
+        )
+    batches = math.ceil(n / 32)
+    epochs = min(100, max(10, math.ceil(300 / batches)))
+    if max_epochs is not None:
+        epochs = min(epochs, max_epochs)
+    return dict(
+        epochs=epochs,
+        batch_size=math.ceil(n / batches),
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                monitor="loss", patience=epochs, restore_best_weights=True
+            ),
+        ],
+    )

@@ -1,0 +1,207 @@
+"""Tests for `MiniRocketFeatures`: equal to a NumPy reference, deterministic, saved."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_seqfix.layers import MiniRocketFeatures
+from keras_seqfix.layers import _minirocket_plan as plan
+from tests.helpers import assert_layer_round_trip
+
+
+def _reference_transform(x, dilations, counts, masks, biases):
+    """The transform as the authors' `minirocket_multivariate.transform` loops.
+
+    `x` is `(n, channels, time)` as there; per dilation the outputs are built
+    from `C_alpha` (-1 times every tap) and `C_gamma` (3 times one tap), and
+    half of the kernels pool over the series without its padded ends.
+    """
+    n, _, time = x.shape
+    out = np.zeros((n, len(biases)), dtype="float64")
+    for example in range(n):
+        start = 0
+        for i, dilation in enumerate(dilations):
+            padding = ((9 - 1) * dilation) // 2
+            for j, (a, b, c) in enumerate(plan.KERNEL_INDICES):
+                series = (masks[i, j][:, None] * x[example]).sum(axis=0)
+                A, G = -series, 3 * series
+                C_alpha = A.copy()
+                C_gamma = np.zeros((9, time))
+                C_gamma[4] = G
+                lo, hi = dilation, time - padding
+                for g in range(4):
+                    C_alpha[-hi:] += A[:hi]
+                    C_gamma[g, -hi:] = G[:hi]
+                    hi += dilation
+                for g in range(5, 9):
+                    C_alpha[:-lo] += A[lo:]
+                    C_gamma[g, :-lo] = G[lo:]
+                    lo += dilation
+                C = C_alpha + C_gamma[a] + C_gamma[b] + C_gamma[c]
+                if (i % 2 + j) % 2 == 1:
+                    C = C[padding:-padding]
+                for _ in range(counts[i]):
+                    out[example, start] = np.mean(biases[start] < C)
+                    start += 1
+    return out
+
+
+def _integer_series(n=5, time=30, channels=2, seed=0):
+    # Small integers: every kernel output is exact in float32 on any backend,
+    # so the comparison with the float64 reference is exact too.
+    rng = np.random.default_rng(seed)
+    return rng.integers(-3, 4, size=(n, time, channels)).astype("float32")
+
+
+def _adapted(x, **kwargs):
+    kwargs.setdefault("num_features", 840)
+    layer = MiniRocketFeatures(seed=kwargs.pop("seed", 0), **kwargs)
+    layer.adapt(x)
+    return layer
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_features_equal_numpy_reference(channels):
+    x = _integer_series(channels=channels)
+    layer = _adapted(x)
+    dilations, counts = plan.fit_dilations(30, 840, 32)
+    masks = keras.ops.convert_to_numpy(layer.channel_masks)
+    biases = keras.ops.convert_to_numpy(layer.biases)
+    expected = _reference_transform(
+        np.transpose(x, (0, 2, 1)).astype("float64"), dilations, counts, masks, biases
+    )
+    actual = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_array_equal(actual, expected.astype("float32"))
+
+
+def test_biases_are_quantiles_of_training_outputs():
+    # Every bias lies within the range of some kernel's outputs on the data,
+    # and the biases of one kernel rise with their quantile.
+    x = _integer_series(channels=1)
+    layer = _adapted(x)
+    biases = keras.ops.convert_to_numpy(layer.biases)
+    assert np.all(np.isfinite(biases))
+    span = 9 * 2 * 3  # |weights| <= 2 on 9 taps of |values| <= 3
+    assert np.all(np.abs(biases) <= span)
+    assert len(np.unique(biases)) > len(biases) // 10
+
+
+def test_univariate_kernels_read_the_one_channel():
+    layer = _adapted(_integer_series(channels=1))
+    masks = keras.ops.convert_to_numpy(layer.channel_masks)
+    used = len(plan.fit_dilations(30, 840, 32)[0])
+    np.testing.assert_array_equal(masks[:used], 1.0)
+    np.testing.assert_array_equal(masks[used:], 0.0)
+
+
+def test_channel_combinations_hold_one_to_nine_channels():
+    x = np.random.default_rng(1).normal(size=(6, 40, 12)).astype("float32")
+    layer = _adapted(x)
+    masks = keras.ops.convert_to_numpy(layer.channel_masks)
+    used = len(plan.fit_dilations(40, 840, 32)[0])
+    per_kernel = masks[:used].sum(axis=-1)
+    assert per_kernel.min() >= 1 and per_kernel.max() <= 9
+    assert len(np.unique(per_kernel)) > 1  # combinations differ in size
+
+
+def test_default_feature_count_and_range():
+    x = np.random.default_rng(0).normal(size=(4, 60, 1)).astype("float32")
+    layer = MiniRocketFeatures(seed=0)
+    layer.adapt(x)
+    features = keras.ops.convert_to_numpy(layer(x))
+    assert features.shape == (4, 9996)
+    assert features.min() >= 0.0 and features.max() <= 1.0
+
+
+def test_dilations_follow_the_paper():
+    dilations, counts = plan.fit_dilations(150, 10_000, 32)
+    assert dilations[0] == 1 and dilations[-1] == 18  # 2 ** log2(149 / 8)
+    assert counts.sum() == 10_000 // 84
+    assert np.all(np.diff(dilations) > 0)
+
+
+def test_adapt_is_deterministic_for_a_seed():
+    x = np.random.default_rng(0).normal(size=(10, 50, 2)).astype("float32")
+    first, second = _adapted(x, seed=7), _adapted(x, seed=7)
+    other = _adapted(x, seed=8)
+    to_np = keras.ops.convert_to_numpy
+    np.testing.assert_array_equal(to_np(first.biases), to_np(second.biases))
+    np.testing.assert_array_equal(to_np(first(x)), to_np(second(x)))
+    assert not np.array_equal(to_np(first.biases), to_np(other.biases))
+
+
+def test_no_trainable_weights():
+    layer = _adapted(_integer_series())
+    assert layer.trainable_weights == []
+    assert len(layer.non_trainable_weights) == 2
+
+
+def test_padding_under_a_mask_gives_the_features_of_the_series_alone():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 40, 2)).astype("float32")
+    layer = _adapted(x)
+    short = x[:1, :25]
+    padded = np.concatenate([short, np.full((1, 15, 2), 7.0, "float32")], axis=1)
+    mask = np.array([[True] * 25 + [False] * 15])
+    to_np = keras.ops.convert_to_numpy
+    np.testing.assert_allclose(
+        to_np(layer(padded, mask=mask)), to_np(layer(short)), atol=1e-6
+    )
+
+
+def test_variable_length_adapt_uses_the_longest_real_series():
+    x = np.zeros((3, 50, 1), "float32")
+    mask = np.zeros((3, 50), bool)
+    for i, length in enumerate((20, 35, 28)):
+        x[i, :length, 0] = np.sin(np.arange(length))
+        mask[i, :length] = True
+    inputs = keras.Input(shape=(None, 1))
+    layer = MiniRocketFeatures(num_features=840, seed=0)
+    layer(inputs)  # built with an unknown length
+    layer.adapt(x, mask=mask)
+    assert layer.reference_length == 35
+    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
+    assert np.all(np.isfinite(out))
+
+
+def test_save_load_round_trip(tmp_path):
+    x = np.random.default_rng(0).normal(size=(5, 30, 2)).astype("float32")
+    layer = _adapted(x)
+    loaded = assert_layer_round_trip(layer, x, tmp_path, atol=0)
+    reloaded = next(lay for lay in loaded.layers if isinstance(lay, MiniRocketFeatures))
+    assert reloaded.reference_length == 30 and reloaded.seed == 0
+
+
+def test_call_before_adapt_says_what_to_do():
+    with pytest.raises(ValueError, match="adapt"):
+        MiniRocketFeatures(num_features=840)(np.zeros((2, 20, 1), "float32"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"num_features": 50}, ValueError, "num_features"),
+        ({"num_features": 840.0}, TypeError, "num_features"),
+        ({"max_dilations_per_kernel": 0}, ValueError, "max_dilations_per_kernel"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"reference_length": True}, TypeError, "reference_length"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        MiniRocketFeatures(**kwargs)
+
+
+def test_adapt_refuses_nan_and_bad_rank():
+    layer = MiniRocketFeatures(num_features=840)
+    x = np.zeros((3, 20, 1), "float32")
+    x[0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        layer.adapt(x)
+    with pytest.raises(ValueError, match="channels"):
+        layer.adapt(np.zeros((3, 20), "float32"))
+
+
+def test_bad_input_rank():
+    with pytest.raises(ValueError, match="3D"):
+        MiniRocketFeatures(num_features=840).build((None, 20))
