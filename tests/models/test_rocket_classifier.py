@@ -125,6 +125,26 @@ def test_padded_variable_length_series_are_masked():
     )
 
 
+@pytest.mark.parametrize(
+    ("timesteps", "masking", "masked"),
+    [(None, "auto", True), (55, "auto", False), (55, True, True), (None, False, False)],
+)
+def test_auto_masking_only_where_lengths_vary(timesteps, masking, masked):
+    # At a fixed length the padding is the same everywhere and read as data
+    # (as aeon's MiniRocket reads it); with timesteps=None it is masked.
+    x, y = _two_shapes(n=8, time=40)
+    padded = np.concatenate([x, np.zeros((8, 15, 1), "float32")], axis=1)
+    model = ksf.build_rocket_classifier(
+        2,
+        input_shape=(timesteps, 1),
+        adapt_data=padded,
+        masking=masking,
+        num_features=168,
+    )
+    names = [layer.name for layer in model.layers]
+    assert ("padding_mask" in names) == masked
+
+
 def test_constant_training_feature_does_not_blow_up_new_data():
     # A feature constant on the training set keeps scale 1, as StandardScaler.
     x, y = _two_shapes(n=20)
