@@ -9,6 +9,19 @@ Every public name is importable from its subpackage and from the top level::
 
 __version__ = "0.1.0.dev0"
 
+import os as _os
+import sys as _sys
+
+if _os.path.basename((getattr(_sys, "argv", None) or [""])[0]) in (
+    "keras-seqfix",
+    "keras-seqfix.exe",
+):
+    # Only in the `keras-seqfix` command's own process, before Keras imports
+    # TensorFlow: drop TensorFlow's C++ log lines from stderr (see the module).
+    from keras_seqfix import _native_log_filter
+
+    _native_log_filter.install()
+
 # Every subpackage, then each one's public names re-exported at top level.
 from keras_seqfix import callbacks, datasets, diagnosis, imbalance, layers, models
 from keras_seqfix.callbacks import (

@@ -306,10 +306,19 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of the `keras-seqfix` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _quiet_tensorflow()
-    return args.func(args)
+    try:
+        args = build_parser().parse_args(argv)
+        _quiet_tensorflow()
+        return args.func(args)
+    finally:
+        import gc
+
+        from keras_seqfix import _native_log_filter
+
+        # Finalise tf.data iterators while Python is alive: at interpreter exit
+        # their finalizers log "Error occurred when finalizing GeneratorDataset".
+        gc.collect()
+        _native_log_filter.restore()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """`keras-seqfix diagnose` and `keras-seqfix demo`: exit codes, messages, outputs."""
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -191,3 +193,34 @@ def test_demo_quick_runs_and_writes_its_report(tmp_path, capsys):
     report = (tmp_path / "report.md").read_text()
     assert "published FCN" in report and "0.84" in report
     assert (tmp_path / "training_curves.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("line", "dropped"),
+    [
+        (b"I0000 00:00:1796198247.258292   25928 port.cc:153] oneDNN custom\n", True),
+        (b"E0000 00:00:1796198250.115471   25928 cuda_platform.cc:52] failed\n", True),
+        (b"WARNING: All log messages before absl::InitializeLog() is called\n", True),
+        (b"keras-seqfix diagnose: error: DATA file not found: 'x.npz'\n", False),
+        (b'  File "cli.py", line 3, in main\n', False),
+        (b"UserWarning: E0000 is not a TensorFlow line here\n", False),
+    ],
+)
+def test_native_log_filter_drops_only_tensorflow_lines(line, dropped):
+    from keras_seqfix._native_log_filter import _NATIVE
+
+    assert bool(_NATIVE.match(line)) == dropped
+
+
+@pytest.mark.skipif(shutil.which("keras-seqfix") is None, reason="not installed")
+def test_command_stderr_has_no_tensorflow_log_and_keeps_errors(tmp_path):
+    done = subprocess.run(
+        ["keras-seqfix", "diagnose", str(tmp_path / "missing.npz")],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"},
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "DATA file not found" in done.stderr
+    assert "I0000" not in done.stderr and "absl::InitializeLog" not in done.stderr
