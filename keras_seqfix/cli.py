@@ -28,7 +28,9 @@ def _quiet_tensorflow():
 def _demo(args):
     from keras_seqfix.demo import run_demo
 
-    return run_demo(quick=args.quick, output_dir=args.output_dir, seed=args.seed)
+    return run_demo(
+        quick=args.quick, full=args.full, output_dir=args.output_dir, seed=args.seed
+    )
 
 
 def _load_arrays(path):
@@ -264,6 +266,11 @@ def build_parser():
     )
     demo.add_argument(
         "--quick", action="store_true", help="a short run (CI, smoke test)"
+    )
+    demo.add_argument(
+        "--full",
+        action="store_true",
+        help="train the LSTM builder with the whole fit recipe (minutes more)",
     )
     demo.add_argument(
         "--output-dir",

@@ -14,6 +14,7 @@ def fit_recipe(
     max_batch_size=16,
     large=1000,
     max_epochs=None,
+    floor_delta=1e-3,
 ):
     """Keyword arguments for `model.fit`: epochs, batch size and callbacks.
 
@@ -26,17 +27,20 @@ def fit_recipe(
       needs, spread evenly (36 samples: 3 of 12, not 16 + 16 + 4), for about
       `updates` optimizer updates (at least 100 and at most 1,000 epochs).
       `ReduceLROnPlateau` halves the learning rate when the epoch's *training*
-      loss has not improved for 5% of the epochs (at least 10; down to `1e-4`),
-      and the weights at the end of the epoch with the lowest training loss are
-      restored when `fit` ends: the schedule of the published FCN and LSTM-FCN
-      results, in a CPU budget.
+      loss has not improved for 5% of the epochs (at least 10; down to `1e-4`):
+      the schedule of the published FCN and LSTM-FCN results, in a CPU budget.
+      Training stops once the training loss is at its floor: when it has not
+      fallen by `floor_delta` in twice that patience (the rate halved at least
+      once in between), and the weights of its last such fall are restored.
     - **Larger sets**: 10% held out for validation, batches of 64, up to 100
       epochs, the rate halved after 5 epochs and training stopped after 10
       without a better validation loss, the best weights restored.
 
-    Both restore weights with a Keras `EarlyStopping`; on small sets its
-    patience is the whole run, so it never stops early: a loss spike followed
-    by a slow recovery at a halved rate is not the end of learning there.
+    Both restore weights with a Keras `EarlyStopping`. On small sets it
+    watches the training loss with `min_delta=floor_delta`: a loss spike
+    followed by a slow recovery does not stop the run while the loss is still
+    above its best by more than that, and the budget is not spent once the
+    loss stops moving (docs: Models > The fit recipe).
 
     With `model=` a model made by `build_rocket_classifier` (one with a
     `MiniRocketFeatures` layer), the recipe is for its linear head on fixed
@@ -60,6 +64,10 @@ def fit_recipe(
         large: number of samples from which a validation split is held out.
             Defaults to `1000`.
         max_epochs: cap on the epochs (for a smoke run). Defaults to `None`.
+        floor_delta: on small sets, the fall of the training loss (in nats per
+            sample) below which it counts as at its floor. `None` trains the
+            whole budget and restores the weights of the lowest training loss.
+            Defaults to `1e-3`.
 
     Returns:
         A dict with `epochs`, `batch_size` and `callbacks` (new callback
@@ -87,6 +95,16 @@ def fit_recipe(
     large = _check_count("large", large)
     if max_epochs is not None:
         max_epochs = _check_count("max_epochs", max_epochs, none_ok=True)
+    if floor_delta is not None and (
+        isinstance(floor_delta, bool)
+        or not isinstance(floor_delta, numbers.Real)
+        or not 0 <= floor_delta < float("inf")
+    ):
+        raise ValueError(
+            "`floor_delta` should be a float >= 0 (the training-loss fall that "
+            "still counts as learning) or None (train the whole budget). "
+            f"Received: floor_delta={floor_delta!r}"
+        )
     if model is not None and not isinstance(model, keras.Model):
         raise TypeError(
             "`model` should be the keras.Model the recipe is for, or None. "
@@ -116,6 +134,20 @@ def fit_recipe(
     if max_epochs is not None:
         epochs = min(epochs, max_epochs)
     patience = max(10, epochs // 20)
+    if floor_delta is None:
+        # Patience = the whole run: it only keeps and restores the weights
+        # with the lowest training loss (the published runs' checkpoint).
+        stop = keras.callbacks.EarlyStopping(
+            monitor="loss", patience=epochs, restore_best_weights=True
+        )
+    else:
+        # At the floor: no fall of floor_delta in two plateau windows.
+        stop = keras.callbacks.EarlyStopping(
+            monitor="loss",
+            min_delta=floor_delta,
+            patience=2 * patience,
+            restore_best_weights=True,
+        )
     return dict(
         epochs=epochs,
         batch_size=math.ceil(n / batches),
@@ -123,11 +155,7 @@ def fit_recipe(
             keras.callbacks.ReduceLROnPlateau(
                 monitor="loss", factor=0.5, patience=patience, min_lr=1e-4
             ),
-            # Patience = the whole run: it only keeps and restores the weights
-            # with the lowest training loss (the published runs' checkpoint).
-            keras.callbacks.EarlyStopping(
-                monitor="loss", patience=epochs, restore_best_weights=True
-            ),
+            stop,
         ],
     )
 

@@ -41,7 +41,7 @@ def _recipe_block():
 
 _SETTINGS = {
     "ReduceLROnPlateau": ("monitor", "factor", "patience", "min_lr"),
-    "EarlyStopping": ("monitor", "patience", "restore_best_weights"),
+    "EarlyStopping": ("monitor", "min_delta", "patience", "restore_best_weights"),
 }
 
 

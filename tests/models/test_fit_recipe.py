@@ -53,7 +53,7 @@ def test_the_shipped_small_sets_get_batches_of_nearly_one_size(n, sizes):
     assert batches == sizes
 
 
-def test_small_sets_halve_on_the_training_loss_and_never_stop_early():
+def test_small_sets_halve_on_the_training_loss_and_stop_at_its_floor():
     recipe = fit_recipe(50)
     plateau = _callback(recipe, keras.callbacks.ReduceLROnPlateau)
     stopping = _callback(recipe, keras.callbacks.EarlyStopping)
@@ -62,7 +62,48 @@ def test_small_sets_halve_on_the_training_loss_and_never_stop_early():
     assert plateau.patience == 31  # 5% of 625 epochs
     assert stopping.monitor == "loss"
     assert stopping.restore_best_weights
-    assert stopping.patience >= recipe["epochs"]
+    assert stopping.patience == 62  # two plateau windows
+    assert stopping.min_delta == 1e-3
+
+
+def test_floor_delta_none_trains_the_whole_budget():
+    recipe = fit_recipe(50, floor_delta=None)
+    stopping = _callback(recipe, keras.callbacks.EarlyStopping)
+    assert stopping.patience >= recipe["epochs"] and stopping.min_delta == 0
+
+
+def _drive(stopping, losses):
+    """Feed `losses` to `stopping` as epoch logs; the epoch it stopped, or None."""
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.stop_training = False
+    stopping.set_model(model)
+    stopping.on_train_begin()
+    kernel = model.weights[0]
+    for epoch, loss in enumerate(losses):
+        kernel.assign(np.full((1, 1), float(epoch), "float32"))
+        stopping.on_epoch_end(epoch, {"loss": loss})
+        if model.stop_training:
+            break
+    stopping.on_train_end()
+    stopped = epoch if model.stop_training else None
+    return stopped, float(keras.ops.convert_to_numpy(kernel)[0, 0])
+
+
+def test_a_loss_at_its_floor_stops_after_two_plateau_windows():
+    # Falls by 0.1 an epoch to epoch 5, then by 1e-5 an epoch (below the floor).
+    recipe = fit_recipe(50)
+    stopping = _callback(recipe, keras.callbacks.EarlyStopping)
+    losses = [1.0 - 0.1 * min(e, 5) - 1e-5 * max(0, e - 5) for e in range(625)]
+    stopped, restored = _drive(stopping, losses)
+    assert stopped == 5 + 62
+    assert restored == 5.0  # the weights of the last fall of 1e-3 or more
+
+
+def test_a_slow_steady_fall_keeps_training():
+    # 2e-4 an epoch is below floor_delta per epoch, but 1e-3 every 5 epochs.
+    stopping = _callback(fit_recipe(50), keras.callbacks.EarlyStopping)
+    stopped, _ = _drive(stopping, [1.0 - 2e-4 * e for e in range(625)])
+    assert stopped is None
 
 
 def test_large_sets_hold_out_validation_and_watch_it():
@@ -115,6 +156,8 @@ def test_counts_the_samples_of_every_input_form(x):
         (dict(x=10, max_batch_size=0), ValueError, "`max_batch_size`"),
         (dict(x=10, large="big"), TypeError, "`large`"),
         (dict(x=10, max_epochs=-1), ValueError, "positive integer or None"),
+        (dict(x=10, floor_delta=-0.1), ValueError, "`floor_delta`"),
+        (dict(x=10, floor_delta="small"), ValueError, "`floor_delta`"),
     ],
 )
 def test_bad_arguments_name_themselves(kwargs, error, match):
@@ -122,11 +165,11 @@ def test_bad_arguments_name_themselves(kwargs, error, match):
         fit_recipe(**kwargs)
 
 
-def test_a_worse_loss_after_the_best_never_stops_the_run_and_the_best_returns():
+def test_without_a_floor_a_worse_loss_never_stops_the_run_and_the_best_returns():
     # The recipe's EarlyStopping driven with fake logs: best at epoch 1, then
     # worse for every remaining epoch. It must never stop, and restore epoch 1.
     epochs = fit_recipe(40)["epochs"]
-    stopping = _callback(fit_recipe(40), keras.callbacks.EarlyStopping)
+    stopping = _callback(fit_recipe(40, floor_delta=None), keras.callbacks.EarlyStopping)
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.stop_training = False
     stopping.set_model(model)
