@@ -6,7 +6,7 @@ are applied with `keras_seqfix`: `build_rocket_classifier` (MiniRocket features 
 a closed-form head, seconds) and `build_lstm_classifier` with the fit recipe
 (`find_lr` when the diagnosis flags the learning rate); the test loss, accuracy
 and seconds of each are printed beside the published FCN accuracy. Plots (PNG) and
-a markdown report go to `output_dir`. About 2.5 minutes on 2 idle cores.
+a markdown report go to `output_dir`. About 1.5 minutes on 2 idle cores.
 """
 
 import math
@@ -253,7 +253,7 @@ def run_demo(
 
     Args:
         quick: a short run for smoke tests and CI (under a minute). Defaults to
-            `False` (about 2.5 minutes on 2 CPU cores).
+            `False` (about 1.5 minutes on 2 CPU cores).
         full: train the LSTM builder with the whole fit recipe (2,500 updates,
             stopping at the training loss's floor; about 4 minutes more) instead
             of the demo's 600 updates. Defaults to `False`.

@@ -169,7 +169,9 @@ def test_without_a_floor_a_worse_loss_never_stops_the_run_and_the_best_returns()
     # The recipe's EarlyStopping driven with fake logs: best at epoch 1, then
     # worse for every remaining epoch. It must never stop, and restore epoch 1.
     epochs = fit_recipe(40)["epochs"]
-    stopping = _callback(fit_recipe(40, floor_delta=None), keras.callbacks.EarlyStopping)
+    stopping = _callback(
+        fit_recipe(40, floor_delta=None), keras.callbacks.EarlyStopping
+    )
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.stop_training = False
     stopping.set_model(model)
