@@ -58,8 +58,8 @@ def check_learning_rate(value):
     return float(value)
 
 
-def check_common(num_classes, labels, cell, pooling, units):
-    """Validate the arguments both builders share; return `units` as a tuple."""
+def check_head(num_classes, labels):
+    """Validate the softmax head's arguments, which every builder shares."""
     check_int(
         "num_classes",
         num_classes,
@@ -72,6 +72,11 @@ def check_common(num_classes, labels, cell, pooling, units):
             f"`labels` should be 'sparse' (integer class ids) or 'one_hot'. "
             f"Received: labels={labels!r}"
         )
+
+
+def check_common(num_classes, labels, cell, pooling, units):
+    """Validate the arguments both recurrent builders share; return `units`."""
+    check_head(num_classes, labels)
     if cell not in _CELLS:
         raise ValueError(f"`cell` should be 'lstm' or 'gru'. Received: cell={cell!r}")
     if pooling not in _POOLINGS:

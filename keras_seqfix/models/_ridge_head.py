@@ -26,9 +26,8 @@ def fit_ridge_head(features, y, num_classes, alphas):
         alphas: the regularisation grid.
 
     Returns:
-        `(kernel, bias, info)`: a `(d, num_classes)` kernel and `(num_classes,)`
-        bias for a softmax `Dense` layer, and a dict with the chosen `alpha`
-        and `temperature`.
+        `(kernel, bias)`: a `(d, num_classes)` kernel and `(num_classes,)`
+        bias for a softmax `Dense` layer.
     """
     ridge = RidgeClassifierCV(alphas=alphas, store_cv_results=True).fit(features, y)
     coef = np.atleast_2d(ridge.coef_)  # (targets, d)
@@ -45,11 +44,8 @@ def fit_ridge_head(features, y, num_classes, alphas):
     bias = np.full(num_classes, -1.0)
     kernel[:, ridge.classes_] = coef.T
     bias[ridge.classes_] = intercept
-    info = {"alpha": float(ridge.alpha_), "temperature": float(temperature)}
-    return (
-        (kernel * temperature).astype("float32"),
-        (bias * temperature).astype("float32"),
-        info,
+    return (kernel * temperature).astype("float32"), (bias * temperature).astype(
+        "float32"
     )
 
 

@@ -5,6 +5,8 @@ import numbers
 
 import keras
 
+from keras_seqfix.layers.minirocket_features import MiniRocketFeatures
+
 
 def fit_recipe(
     x,
@@ -113,18 +115,8 @@ def fit_recipe(
     if _is_rocket(model):
         return _rocket_recipe(n, large=large, max_epochs=max_epochs)
     if n >= large:
-        return dict(
-            epochs=min(100, max_epochs or 100),
-            batch_size=64,
-            validation_split=0.1,
-            callbacks=[
-                keras.callbacks.ReduceLROnPlateau(
-                    monitor="val_loss", factor=0.5, patience=5, min_lr=1e-5
-                ),
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=10, restore_best_weights=True
-                ),
-            ],
+        return _held_out_recipe(
+            min(100, max_epochs or 100), batch_size=64, plateau=5, stop=10
         )
     # Equal batches: 36 series in batches of 16 would end every epoch on a batch
     # of 4, whose noisy statistics BatchNormalization's moving averages take in
@@ -192,9 +184,24 @@ def _check_count(name, value, *, none_ok=False):
     return int(value)
 
 
-def _is_rocket(model):
-    from keras_seqfix.layers.minirocket_features import MiniRocketFeatures
+def _held_out_recipe(epochs, *, batch_size, plateau, stop):
+    """Larger sets: 10% held out, the rate halved and training stopped on it."""
+    return dict(
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_split=0.1,
+        callbacks=[
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss", factor=0.5, patience=plateau, min_lr=1e-5
+            ),
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=stop, restore_best_weights=True
+            ),
+        ],
+    )
 
+
+def _is_rocket(model):
     return model is not None and any(
         isinstance(layer, MiniRocketFeatures) for layer in model.layers
     )
@@ -208,19 +215,8 @@ def _rocket_recipe(n, *, large, max_epochs):
     closed-form ridge head (`adapt_labels=`) is faster and needs no fit.
     """
     if n >= large:
-        epochs = min(30, max_epochs or 30)
-        return dict(
-            epochs=epochs,
-            batch_size=256,
-            validation_split=0.1,
-            callbacks=[
-                keras.callbacks.ReduceLROnPlateau(
-                    monitor="val_loss", factor=0.5, patience=2, min_lr=1e-5
-                ),
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=4, restore_best_weights=True
-                ),
-            ],
+        return _held_out_recipe(
+            min(30, max_epochs or 30), batch_size=256, plateau=2, stop=4
         )
     batches = math.ceil(n / 32)
     epochs = min(100, max(10, math.ceil(300 / batches)))

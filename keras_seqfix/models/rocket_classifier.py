@@ -94,7 +94,7 @@ def build_rocket_classifier(
         >>> model.evaluate(x_test, y_test, return_dict=True, verbose=0)["accuracy"] > 0.95
         True
     """
-    _common.check_common(num_classes, labels, "lstm", "last", 1)
+    _common.check_head(num_classes, labels)
     timesteps, channels = _check_input_shape(input_shape)
     data = _check_adapt_data(adapt_data, timesteps, channels)
     if masking not in ("auto", True, False):
@@ -144,7 +144,7 @@ def build_rocket_classifier(
     outputs = head(standardized)
     if adapt_labels is not None:
         z = (train_features - mean) / np.sqrt(variance)
-        kernel, bias, _ = fit_ridge_head(z, ids, num_classes, alphas)
+        kernel, bias = fit_ridge_head(z, ids, num_classes, alphas)
         head.set_weights([kernel, bias])
     return _common.finish(
         inputs,

@@ -9,35 +9,46 @@ from keras_seqfix.layers import _minirocket_plan as plan
 from tests.helpers import assert_layer_round_trip
 
 
+def _reference_outputs(series, dilation, kernel):
+    """One kernel's output on a summed series, as the authors' loops build it.
+
+    From `C_alpha` (-1 times every tap) and `C_gamma` (3 times one tap), with
+    the zero padding of `minirocket_multivariate.py`.
+    """
+    time = len(series)
+    padding = ((9 - 1) * dilation) // 2
+    A, G = -series, 3 * series
+    C_alpha = A.copy()
+    C_gamma = np.zeros((9, time))
+    C_gamma[4] = G
+    lo, hi = dilation, time - padding
+    for g in range(4):
+        C_alpha[-hi:] += A[:hi]
+        C_gamma[g, -hi:] = G[:hi]
+        hi += dilation
+    for g in range(5, 9):
+        C_alpha[:-lo] += A[lo:]
+        C_gamma[g, :-lo] = G[lo:]
+        lo += dilation
+    a, b, c = plan.KERNEL_INDICES[kernel]
+    return C_alpha + C_gamma[a] + C_gamma[b] + C_gamma[c]
+
+
 def _reference_transform(x, dilations, counts, masks, biases):
     """The transform as the authors' `minirocket_multivariate.transform` loops.
 
-    `x` is `(n, channels, time)` as there; per dilation the outputs are built
-    from `C_alpha` (-1 times every tap) and `C_gamma` (3 times one tap), and
-    half of the kernels pool over the series without its padded ends.
+    `x` is `(n, channels, time)` as there; half of the kernels pool over the
+    series without its padded ends.
     """
-    n, _, time = x.shape
+    n = len(x)
     out = np.zeros((n, len(biases)), dtype="float64")
     for example in range(n):
         start = 0
         for i, dilation in enumerate(dilations):
             padding = ((9 - 1) * dilation) // 2
-            for j, (a, b, c) in enumerate(plan.KERNEL_INDICES):
+            for j in range(plan.NUM_KERNELS):
                 series = (masks[i, j][:, None] * x[example]).sum(axis=0)
-                A, G = -series, 3 * series
-                C_alpha = A.copy()
-                C_gamma = np.zeros((9, time))
-                C_gamma[4] = G
-                lo, hi = dilation, time - padding
-                for g in range(4):
-                    C_alpha[-hi:] += A[:hi]
-                    C_gamma[g, -hi:] = G[:hi]
-                    hi += dilation
-                for g in range(5, 9):
-                    C_alpha[:-lo] += A[lo:]
-                    C_gamma[g, :-lo] = G[lo:]
-                    lo += dilation
-                C = C_alpha + C_gamma[a] + C_gamma[b] + C_gamma[c]
+                C = _reference_outputs(series, dilation, j)
                 if (i % 2 + j) % 2 == 1:
                     C = C[padding:-padding]
                 for _ in range(counts[i]):
@@ -76,16 +87,25 @@ def test_features_equal_numpy_reference(channels):
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-6)
 
 
-def test_biases_are_quantiles_of_training_outputs():
-    # Every bias lies within the range of some kernel's outputs on the data,
-    # and the biases of one kernel rise with their quantile.
+def test_biases_are_quantiles_of_the_reference_outputs():
+    # The fit of the reference: per dilation and kernel one random training
+    # series (drawn after the channel combinations, from the same seed), and
+    # the biases at the golden-ratio quantiles of its kernel output.
     x = _integer_series(channels=1)
-    layer = _adapted(x)
+    layer = _adapted(x, seed=3)
+    dilations, counts = plan.fit_dilations(30, 840, 32)
+    rng = np.random.default_rng(3)
+    plan.draw_channel_masks(rng, len(dilations), 1, 32)
+    q = plan.quantiles(plan.NUM_KERNELS * int(counts.sum()))
+    expected, start = [], 0
+    for dilation, count in zip(dilations, counts, strict=True):
+        rows = rng.integers(0, len(x), size=plan.NUM_KERNELS)
+        for j, row in enumerate(rows):
+            C = _reference_outputs(x[row, :, 0].astype("float64"), dilation, j)
+            expected.extend(np.quantile(C, q[start : start + count]))
+            start += count
     biases = keras.ops.convert_to_numpy(layer.biases)
-    assert np.all(np.isfinite(biases))
-    span = 9 * 2 * 3  # |weights| <= 2 on 9 taps of |values| <= 3
-    assert np.all(np.abs(biases) <= span)
-    assert len(np.unique(biases)) > len(biases) // 10
+    np.testing.assert_allclose(biases, np.float32(expected), rtol=1e-6)
 
 
 def test_univariate_kernels_read_the_one_channel():
