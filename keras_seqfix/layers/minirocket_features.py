@@ -1,12 +1,19 @@
 """`MiniRocketFeatures`: the MiniRocket transform (Dempster et al. 2021) as a layer."""
 
-import numbers
-
 import keras
 import numpy as np
 from keras import ops
 
+from keras_seqfix._validation import Integral, Interval, validate_params
 from keras_seqfix.layers import _minirocket_plan as plan
+
+# One declared place for the constructor's constraints (see `_validation`).
+_CONSTRAINTS = {
+    "num_features": [Interval(Integral, plan.NUM_KERNELS, None, closed="left")],
+    "max_dilations_per_kernel": [Interval(Integral, 1, None, closed="left")],
+    "reference_length": [None, Interval(Integral, 1, None, closed="left")],
+    "seed": [None, Interval(Integral, 0, None, closed="left")],
+}
 
 
 @keras.saving.register_keras_serializable(package="keras_seqfix")
@@ -79,17 +86,23 @@ class MiniRocketFeatures(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self.num_features = _check_int("num_features", num_features, plan.NUM_KERNELS)
-        self.max_dilations_per_kernel = _check_int(
-            "max_dilations_per_kernel", max_dilations_per_kernel, 1
+        validate_params(
+            _CONSTRAINTS,
+            {
+                "num_features": num_features,
+                "max_dilations_per_kernel": max_dilations_per_kernel,
+                "reference_length": reference_length,
+                "seed": seed,
+            },
+            examples={"num_features": 10_000, "max_dilations_per_kernel": 32},
         )
-        if reference_length is not None:
-            reference_length = _check_int("reference_length", reference_length, 1)
-        self.reference_length = reference_length
-        if seed is not None:
-            seed = _check_int("seed", seed, 0)
-        self.seed = seed
+        super().__init__(**kwargs)
+        self.num_features = int(num_features)
+        self.max_dilations_per_kernel = int(max_dilations_per_kernel)
+        self.reference_length = (
+            None if reference_length is None else int(reference_length)
+        )
+        self.seed = None if seed is None else int(seed)
         self.supports_masking = True
         self.trainable = False
         self._adapted = False
@@ -263,15 +276,3 @@ def _step_weights(valid, dilation_index, padding):
         ops.expand_dims(valid, -1) * (1.0 - use_interior)
         + ops.expand_dims(interior, -1) * use_interior
     )
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"`{name}` should be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    if value < minimum:
-        raise ValueError(
-            f"`{name}` should be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    return int(value)

@@ -4,25 +4,12 @@ import numbers
 
 import keras
 
+from keras_seqfix._validation import check_int  # noqa: F401 (shared by builders)
 from keras_seqfix.models._checked_model import CheckedModel
 
 _LABELS = ("sparse", "one_hot")
 _CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 _POOLINGS = ("last", "attention")
-
-
-def check_int(name, value, *, minimum, hint=""):
-    """`value` as an int, or an error naming `name`; `hint` ends a ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"`{name}` should be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    if value < minimum:
-        raise ValueError(
-            f"`{name}` should be an integer >= {minimum}. Received: {name}={value!r}"
-            + (f". {hint}" if hint else "")
-        )
-    return int(value)
 
 
 def check_rate(name, value):
