@@ -1,0 +1,92 @@
+"""The built site works where it is served: offline, and under its sub-path.
+
+Builds the site once (about 10 seconds, so marked slow: CI runs it) with the `docs`
+extra; skipped without it.
+"""
+
+import contextlib
+import os
+import pathlib
+import re
+import urllib.parse
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("mkdocstrings")
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    site_dir = tmp_path_factory.mktemp("site")
+    with _chdir(ROOT):
+        config = load_config(
+            str(ROOT / "mkdocs.yml"), site_dir=str(site_dir), strict=True
+        )
+        build(config)
+    return config, site_dir
+
+
+@contextlib.contextmanager
+def _chdir(path):  # contextlib.chdir is Python 3.11+; 3.10 is supported
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def _pages(site_dir):
+    return sorted(site_dir.rglob("*.html"))
+
+
+def test_site_and_repository_urls_are_set(site):
+    config, _ = site
+    assert config["site_url"].startswith("https://")
+    assert config["repo_url"].startswith("https://github.com/")
+
+
+def test_no_page_loads_anything_from_another_host(site):
+    # Fonts, stylesheets and scripts all come from the site itself.
+    _, site_dir = site
+    # (The canonical link names the page's own address; the browser loads nothing.)
+    tags = re.compile(r"<(?:link|script|img)\b[^>]*>")
+    remote = re.compile(r'(?:href|src)="(?:https?:)?//([^"/]+)')
+    offenders = {}
+    for page in _pages(site_dir):
+        hosts = {
+            m.group(1)
+            for tag in tags.findall(page.read_text())
+            if 'rel="canonical"' not in tag and (m := remote.search(tag))
+        }
+        if hosts:
+            offenders[str(page.relative_to(site_dir))] = sorted(hosts)
+    assert offenders == {}
+
+
+def test_404_page_links_resolve_under_the_sub_path(site):
+    config, site_dir = site
+    base = urllib.parse.urlsplit(config["site_url"]).path
+    assert base not in ("", "/"), "the check needs a site_url with a sub-path"
+    text = (site_dir / "404.html").read_text()
+    local = [
+        url
+        for url in re.findall(r'(?:href|src)="([^"#]+)"', text)
+        if not urllib.parse.urlsplit(url).scheme
+    ]
+    assert local, "404.html links nothing of the site"
+    # Absolute paths (404.html is served at any depth) under the site's base, and
+    # each one names a file the build wrote.
+    for url in local:
+        assert url.startswith(base), url
+        target = site_dir / url[len(base) :]
+        if not target.suffix:
+            target = target / "index.html"
+        assert target.exists(), url
