@@ -27,6 +27,7 @@ unknown keyword arguments (`check_kwargs`) follow the same style.
 """
 
 import difflib
+import inspect
 import math
 import numbers
 from numbers import Integral, Real
@@ -37,11 +38,13 @@ __all__ = [
     "Integral",
     "Interval",
     "InstanceOf",
+    "NumberOrPair",
     "Options",
     "Real",
     "check_finite_array",
     "check_int",
     "check_kwargs",
+    "check_layer_kwargs",
     "check_param",
     "check_token_ids",
     "validate_params",
@@ -178,6 +181,40 @@ class InstanceOf:
         return None
 
 
+class NumberOrPair:
+    """A number in `interval`, or a pair (list or tuple of two) of such numbers.
+
+    With `scalar=False` only a pair is accepted. A list or tuple of numbers of
+    another length has the right type but a bad value (`ValueError`).
+    """
+
+    def __init__(self, interval, *, scalar=True):
+        self.interval, self.scalar = interval, scalar
+
+    def has_type(self, value):
+        if isinstance(value, list | tuple):
+            return all(self.interval.has_type(v) for v in value)
+        return self.scalar and self.interval.has_type(value)
+
+    def contains(self, value):
+        if isinstance(value, list | tuple):
+            return len(value) == 2 and all(self.interval.contains(v) for v in value)
+        return self.scalar and self.interval.contains(value)
+
+    def describe(self):
+        text = self.interval.describe()
+        if not self.scalar:
+            plural = text.split(" ", 1)[1]
+            for noun in ("integer", "float"):
+                plural = plural.replace(noun, noun + "s", 1)
+            return "a pair of " + plural
+        return f"{text}, or a pair of them"
+
+    def example(self):
+        value = self.interval.example()
+        return value if self.scalar else (value, value)
+
+
 class _NoneConstraint:
     def has_type(self, value):
         return value is None
@@ -312,6 +349,28 @@ def check_int(name, value, *, minimum, hint=""):
     return int(value)
 
 
+# What `keras.layers.Layer.__init__` takes besides a layer's own arguments.
+LAYER_KWARGS = (
+    "activity_regularizer",
+    "autocast",
+    "dtype",
+    "input_dim",
+    "input_shape",
+    "name",
+    "trainable",
+)
+
+
+def check_layer_kwargs(layer, kwargs):
+    """`check_kwargs` for a layer: its own constructor arguments plus Keras's."""
+    own = [
+        p.name
+        for p in inspect.signature(type(layer).__init__).parameters.values()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"
+    ]
+    check_kwargs(type(layer).__name__, kwargs, [*own, *LAYER_KWARGS])
+
+
 def check_kwargs(owner, kwargs, valid):
     """Raise a `TypeError` listing the valid names for unknown keyword arguments.
 
@@ -326,7 +385,7 @@ def check_kwargs(owner, kwargs, valid):
     close = {
         u: difflib.get_close_matches(u, list(valid), n=1, cutoff=0.6) for u in unknown
     }
-    guesses = [f"`{u}` -> `{m[0]}`" for u, m in close.items() if m]
+    guesses = [f"`{m[0]}` instead of `{u}`" for u, m in close.items() if m]
     message = (
         f"{owner} got unexpected keyword argument(s) "
         f"{', '.join(repr(u) for u in unknown)}. Valid arguments: "

@@ -3,6 +3,34 @@
 import keras
 from keras import ops
 
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    check_layer_kwargs,
+    validate_params,
+)
+
+# One declared place for the constructor's constraints (see `_validation`).
+_CONSTRAINTS = {"units": [None, Interval(Integral, 1, None, closed="left")]}
+
+
+def _check_mask(inputs, mask):
+    """Refuse a mask that is not `(batch, time)` for these inputs."""
+    expected = tuple(inputs.shape[:2])
+    received = tuple(mask.shape)
+    same = len(received) == 2 and all(
+        a is None or b is None or a == b
+        for a, b in zip(expected, received, strict=True)
+    )
+    if not same:
+        raise ValueError(
+            "`mask` should have shape (batch, time) = "
+            f"{expected} to match the inputs {tuple(inputs.shape)}. Received: "
+            f"mask of shape {received}. Pass the mask of these sequences, one "
+            "boolean per step (True for real steps, False for padding), e.g. "
+            "`mask = x_ids != 0` for token ids padded with 0."
+        )
+
 
 @keras.saving.register_keras_serializable(package="keras_seqfix")
 class AttentionPooling(keras.layers.Layer):
@@ -28,7 +56,10 @@ class AttentionPooling(keras.layers.Layer):
         2D tensor `(batch, dim)`. The layer consumes the mask.
 
     Raises:
-        ValueError: if `units` is not a positive integer or `None`.
+        ValueError: if `units` is below 1, or at call time if the mask is not
+            `(batch, time)` for the inputs.
+        TypeError: if `units` is not an integer or `None`, or for an unknown
+            keyword argument (the message lists the valid ones).
 
     Examples:
         >>> import numpy as np
@@ -47,15 +78,10 @@ class AttentionPooling(keras.layers.Layer):
     """
 
     def __init__(self, units=None, **kwargs):
+        validate_params(_CONSTRAINTS, {"units": units}, examples={"units": 64})
+        check_layer_kwargs(self, kwargs)
         super().__init__(**kwargs)
-        if units is not None and (
-            isinstance(units, bool) or not isinstance(units, int) or units < 1
-        ):
-            raise ValueError(
-                "`units` should be a positive integer or None. "
-                f"Received: units={units!r}"
-            )
-        self.units = units
+        self.units = None if units is None else int(units)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -75,6 +101,8 @@ class AttentionPooling(keras.layers.Layer):
         )
 
     def call(self, inputs, mask=None):
+        if mask is not None:
+            _check_mask(inputs, mask)
         hidden = ops.tanh(ops.matmul(inputs, self.kernel) + self.bias)
         # The softmax in float32: under mixed precision -1e9 is -inf in float16,
         # and a fully masked row (an empty message) would give NaN.

@@ -4,7 +4,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_seqfix._validation import Integral, Interval, validate_params
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    check_finite_array,
+    check_layer_kwargs,
+    validate_params,
+)
 from keras_seqfix.layers import _minirocket_plan as plan
 
 # One declared place for the constructor's constraints (see `_validation`).
@@ -61,8 +67,10 @@ class MiniRocketFeatures(keras.layers.Layer):
         consumes the mask.
 
     Raises:
-        ValueError: for a bad argument, or when the layer is called before
-            `adapt`.
+        ValueError: for an argument out of range, or when the layer is called
+            before `adapt`.
+        TypeError: for a non-integer argument, or an unknown keyword argument
+            (the message lists the valid ones).
 
     Examples:
         >>> import keras
@@ -96,6 +104,7 @@ class MiniRocketFeatures(keras.layers.Layer):
             },
             examples={"num_features": 10_000, "max_dilations_per_kernel": 32},
         )
+        check_layer_kwargs(self, kwargs)
         super().__init__(**kwargs)
         self.num_features = int(num_features)
         self.max_dilations_per_kernel = int(max_dilations_per_kernel)
@@ -148,16 +157,16 @@ class MiniRocketFeatures(keras.layers.Layer):
             ValueError: if `data` is not a finite 3D array that matches the
                 layer, or `mask` does not match `data`.
         """
-        data = np.asarray(data, dtype="float32")
+        data = check_finite_array(
+            "data",
+            data,
+            fix="MiniRocket's biases would be NaN: impute or drop those series "
+            "first (padding should be zeros).",
+        ).astype("float32")
         if data.ndim != 3 or len(data) == 0:
             raise ValueError(
                 "`data` should be a non-empty array of series (n, time, channels). "
                 f"Received: shape {data.shape}"
-            )
-        if not np.all(np.isfinite(data)):
-            raise ValueError(
-                "`data` holds NaN or inf values; MiniRocket's biases would be NaN. "
-                "Impute or drop those series first (padding should be zeros)."
             )
         valid = np.ones(data.shape[:2], bool) if mask is None else np.asarray(mask)
         if valid.shape != data.shape[:2]:

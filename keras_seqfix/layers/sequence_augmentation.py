@@ -4,7 +4,77 @@ import keras
 from keras import ops
 
 from keras_seqfix._backend.dtypes import augmentation_dtypes
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    NumberOrPair,
+    Options,
+    Real,
+    check_layer_kwargs,
+    validate_params,
+)
 from keras_seqfix.layers import _affine, _plan
+
+
+def _factor(low, high, closed="both"):
+    """A Keras factor: a number in [low, high] or a pair of them; `None` is off."""
+    return [None, NumberOrPair(Interval(Real, low, high, closed=closed))]
+
+
+# One declared place for the constructor's constraints (see `_validation`). The
+# factor ranges are those of the Keras layers behind the shortcuts, checked here
+# so the error names our argument rather than Keras's `factor`.
+_CONSTRAINTS = {
+    "seed": [None, Interval(Integral, None, None)],
+    "flip": [None, Options(str, _plan.FLIP_MODES)],
+    "rotation": _factor(None, None),  # any finite fraction of a turn
+    "zoom": _factor(-1, 1, closed="right"),
+    "translation": _factor(-1, 1),
+    "shear": _factor(0, 1),
+    "crop": [
+        None,
+        NumberOrPair(Interval(Integral, 1, None, closed="left"), scalar=False),
+    ],
+    "contrast": _factor(0, 1),
+    "brightness": _factor(-1, 1),
+    "fill_mode": [Options(str, {"reflect", "wrap", "constant", "nearest"})],
+    "interpolation": [Options(str, {"nearest", "bilinear"})],
+    "fill_value": [Interval(Real, None, None)],
+    "value_range": [NumberOrPair(Interval(Real, None, None), scalar=False)],
+}
+_EXAMPLES = {
+    "seed": 0,
+    "flip": "horizontal",
+    "rotation": 0.1,
+    "zoom": 0.2,
+    "translation": 0.1,
+    "shear": 0.1,
+    "crop": (32, 32),
+    "contrast": 0.2,
+    "brightness": 0.2,
+    "fill_mode": "reflect",
+    "interpolation": "bilinear",
+    "fill_value": 0.0,
+    "value_range": (0, 255),
+}
+
+
+def _plain(factor):
+    """A checked factor as Python floats (NumPy scalars are valid input too)."""
+    if factor is None:
+        return None
+    if isinstance(factor, list | tuple):
+        return tuple(float(f) for f in factor)
+    return float(factor)
+
+
+def _check_value_range(value_range):
+    if not value_range[0] < value_range[1]:
+        raise ValueError(
+            "`value_range` should be a pair (low, high) with low < high. Received: "
+            f"value_range={value_range!r}. Pass e.g. value_range=(0, 255) for "
+            "8-bit pixels or (0, 1) for scaled ones."
+        )
 
 
 @keras.saving.register_keras_serializable(package="keras_seqfix")
@@ -65,6 +135,16 @@ class SequenceAugmentation(keras.layers.Layer):
     Shortcuts are appended after `layers`, in the order flip, rotation, zoom,
     translation, shear, crop, contrast, brightness.
 
+    Raises:
+        ValueError: for a factor outside the range of the Keras layer behind its
+            shortcut (`contrast` in `[0, 1]`, `brightness` and `translation` in
+            `[-1, 1]`, `zoom` in `(-1, 1]`, `shear` in `[0, 1]`), NaN or infinity,
+            an unknown `flip`, `fill_mode` or `interpolation`, or a `crop` or
+            `value_range` that is not a pair.
+        TypeError: for a non-numeric factor, a `layers` entry that is not a
+            supported Keras layer, or an unknown keyword argument (the message
+            lists the valid ones).
+
     Input shape:
         `(batch, frames, height, width, channels)`; `frames` may be `None`.
 
@@ -100,31 +180,52 @@ class SequenceAugmentation(keras.layers.Layer):
         value_range=(0, 255),
         **kwargs,
     ):
-        # Augmentation keeps the input's dtype under mixed precision policies
-        # (see keras_seqfix._backend.dtypes): no autocast of the inputs.
-        kwargs.setdefault("autocast", False)
-        super().__init__(**kwargs)
+        validate_params(
+            _CONSTRAINTS,
+            {
+                "seed": seed,
+                "flip": flip,
+                "rotation": rotation,
+                "zoom": zoom,
+                "translation": translation,
+                "shear": shear,
+                "crop": crop,
+                "contrast": contrast,
+                "brightness": brightness,
+                "fill_mode": fill_mode,
+                "interpolation": interpolation,
+                "fill_value": fill_value,
+                "value_range": value_range,
+            },
+            examples=_EXAMPLES,
+        )
+        _check_value_range(value_range)
+        check_layer_kwargs(self, kwargs)
         if layers is not None and not isinstance(layers, (list, tuple)):
             raise TypeError(
                 "`layers` should be a list of Keras image augmentation layers. "
                 f"Received: layers={layers!r}. Pass e.g. "
                 "layers=[keras.layers.RandomRotation(0.1)]."
             )
+        # Augmentation keeps the input's dtype under mixed precision policies
+        # (see keras_seqfix._backend.dtypes): no autocast of the inputs.
+        kwargs.setdefault("autocast", False)
+        super().__init__(**kwargs)
         self.layers = list(layers) if layers is not None else None
-        self.seed = seed
+        self.seed = None if seed is None else int(seed)
         self.flip = flip
-        self.rotation = rotation
-        self.zoom = zoom
-        self.translation = translation
-        self.shear = shear
-        self.crop = tuple(crop) if crop is not None else None
-        self.contrast = contrast
-        self.brightness = brightness
+        self.rotation = _plain(rotation)
+        self.zoom = _plain(zoom)
+        self.translation = _plain(translation)
+        self.shear = _plain(shear)
+        self.crop = tuple(int(c) for c in crop) if crop is not None else None
+        self.contrast = _plain(contrast)
+        self.brightness = _plain(brightness)
         self.fill_mode = fill_mode
         self.interpolation = interpolation
         self.fill_value = fill_value
         self.value_range = tuple(value_range)
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
         self._all_layers = [*(self.layers or []), *self._shortcut_layers()]
         for layer in self._all_layers:
             _plan.check_layer(layer)

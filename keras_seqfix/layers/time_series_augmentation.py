@@ -4,7 +4,26 @@ import keras
 from keras import ops
 
 from keras_seqfix._backend.dtypes import augmentation_dtypes
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Real,
+    check_layer_kwargs,
+    validate_params,
+)
 from keras_seqfix.layers import _time_ops
+
+_STD = [Interval(Real, 0, None, closed="left")]  # a finite standard deviation >= 0
+# One declared place for the constructor's constraints (see `_validation`).
+_CONSTRAINTS = {
+    "jitter": _STD,
+    "scaling": _STD,
+    "magnitude_warp": _STD,
+    "time_warp": _STD,
+    "window_slice": [None, Interval(Real, 0, 1, closed="right")],
+    "knots": [Interval(Integral, 1, None, closed="left")],
+    "seed": [None, Interval(Integral, None, None)],
+}
 
 
 @keras.saving.register_keras_serializable(package="keras_seqfix")
@@ -45,6 +64,12 @@ class TimeSeriesAugmentation(keras.layers.Layer):
         seed: integer seed for reproducible draws. Defaults to `None`.
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
 
+    Raises:
+        ValueError: for a NaN, infinite or negative standard deviation, a
+            `window_slice` outside `(0, 1]` or `knots` below 1.
+        TypeError: for a non-numeric argument or an unknown keyword argument
+            (the message lists the valid ones).
+
     Input shape:
         `(batch, time, features)`; `time` may be `None`.
 
@@ -74,38 +99,40 @@ class TimeSeriesAugmentation(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
+        validate_params(
+            _CONSTRAINTS,
+            {
+                "jitter": jitter,
+                "scaling": scaling,
+                "magnitude_warp": magnitude_warp,
+                "time_warp": time_warp,
+                "window_slice": window_slice,
+                "knots": knots,
+                "seed": seed,
+            },
+            examples={
+                "jitter": 0.05,
+                "scaling": 0.1,
+                "magnitude_warp": 0.2,
+                "time_warp": 0.2,
+                "window_slice": 0.9,
+                "knots": 4,
+                "seed": 0,
+            },
+        )
+        check_layer_kwargs(self, kwargs)
         # Augmentation keeps the input's dtype under mixed precision policies
         # (see keras_seqfix._backend.dtypes): no autocast of the inputs.
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
-        for name, value in [
-            ("jitter", jitter),
-            ("scaling", scaling),
-            ("magnitude_warp", magnitude_warp),
-            ("time_warp", time_warp),
-        ]:
-            if not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(
-                    f"`{name}` should be a non-negative number. Received: "
-                    f"{name}={value!r}"
-                )
-        if window_slice is not None and not 0.0 < float(window_slice) <= 1.0:
-            raise ValueError(
-                "`window_slice` should be a fraction in (0, 1] or None. Received: "
-                f"window_slice={window_slice!r}"
-            )
-        if not isinstance(knots, int) or knots < 1:
-            raise ValueError(
-                f"`knots` should be a positive integer. Received: knots={knots!r}"
-            )
         self.jitter = float(jitter)
         self.scaling = float(scaling)
         self.magnitude_warp = float(magnitude_warp)
         self.time_warp = float(time_warp)
         self.window_slice = None if window_slice is None else float(window_slice)
-        self.knots = knots
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.knots = int(knots)
+        self.seed = None if seed is None else int(seed)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
 
     def build(self, input_shape):
         if len(input_shape) != 3:

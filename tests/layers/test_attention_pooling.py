@@ -67,9 +67,12 @@ def test_save_load_round_trip(tmp_path):
     assert_layer_round_trip(AttentionPooling(units=2), _x(), tmp_path)
 
 
-@pytest.mark.parametrize("units", [0, -1, 2.5, True])
-def test_bad_units(units):
-    with pytest.raises(ValueError, match="units"):
+@pytest.mark.parametrize(
+    ("units", "error"),
+    [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError)],
+)
+def test_bad_units(units, error):
+    with pytest.raises(error, match="units"):
         AttentionPooling(units=units)
 
 

@@ -176,7 +176,7 @@ def test_config_and_keras_round_trip(tmp_path):
         (dict(layers=[keras.layers.Dense(2)]), TypeError, "RandomRotation"),
         (dict(translation=(0.1, 0.2, 0.3)), ValueError, "`translation`"),
         (dict(crop=(3,)), ValueError, "`crop`"),
-        (dict(flip=True), ValueError, "`flip` should be one of"),
+        (dict(flip=True), TypeError, "`flip` should be None or one of"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, error, match):

@@ -93,16 +93,16 @@ def test_config_and_keras_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"),
+    ("kwargs", "error", "match"),
     [
-        (dict(jitter=-0.1), "`jitter`"),
-        (dict(time_warp="big"), "`time_warp`"),
-        (dict(window_slice=1.5), "`window_slice`"),
-        (dict(knots=0), "`knots`"),
+        (dict(jitter=-0.1), ValueError, "`jitter`"),
+        (dict(time_warp="big"), TypeError, "`time_warp`"),
+        (dict(window_slice=1.5), ValueError, "`window_slice`"),
+        (dict(knots=0), ValueError, "`knots`"),
     ],
 )
-def test_bad_arguments_raise_clear_errors(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_arguments_raise_clear_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
         TimeSeriesAugmentation(**kwargs)
 
 
