@@ -2,6 +2,7 @@
 
 import math
 import numbers
+import warnings
 
 import keras
 
@@ -17,6 +18,7 @@ def fit_recipe(
     large=1000,
     max_epochs=None,
     floor_delta=1e-3,
+    callbacks=None,
 ):
     """Keyword arguments for `model.fit`: epochs, batch size and callbacks.
 
@@ -51,6 +53,15 @@ def fit_recipe(
     sets batches of 256, 10% held out, up to 30 epochs with early stopping.
     Any other model gets the recipe above.
 
+    Your own callbacks go in through `callbacks`, not beside the unpacked dict
+    (`model.fit(x, y, callbacks=[mine], **fit_recipe(x))` passes `callbacks`
+    twice, a `TypeError`): `model.fit(x, y, **fit_recipe(x, callbacks=[mine]))`.
+    They run after the recipe's, in the order given, so at the end of training
+    they see the weights the recipe's `EarlyStopping` restored. A second
+    callback of a class the recipe already adds (another `EarlyStopping` or
+    `ReduceLROnPlateau`) runs beside the recipe's, both acting: that is your
+    choice, and it warns. To replace one of the recipe's, edit the dict instead.
+
     Args:
         x: the training inputs (an array, or a list or dict of arrays for a
             model with several inputs), or their number of samples as an int.
@@ -70,17 +81,22 @@ def fit_recipe(
             sample) below which it counts as at its floor. `None` trains the
             whole budget and restores the weights of the lowest training loss.
             Defaults to `1e-3`.
+        callbacks: your own `keras.callbacks.Callback` objects (a list or
+            tuple), appended after the recipe's, in their order. Defaults to
+            `None` (the recipe's callbacks only).
 
     Returns:
         A dict with `epochs`, `batch_size` and `callbacks` (new callback
-        objects each call), plus `validation_split` on larger sets.
+        objects each call, then yours), plus `validation_split` on larger sets.
 
     Raises:
         TypeError: if `x` is not arrays or an int (a dataset or generator
-            has no size here) or an argument is not an int.
+            has no size here), an argument is not an int, or `callbacks` is
+            not a list of Keras callbacks.
         ValueError: if there are no samples or an argument is below 1.
 
     Examples:
+        >>> import keras
         >>> import numpy as np
         >>> import keras_seqfix as ksf
         >>> recipe = ksf.models.fit_recipe(np.zeros((36, 251, 1)))
@@ -90,7 +106,27 @@ def fit_recipe(
         ['ReduceLROnPlateau', 'EarlyStopping']
         >>> sorted(ksf.models.fit_recipe(5000))
         ['batch_size', 'callbacks', 'epochs', 'validation_split']
+        >>> log = keras.callbacks.CSVLogger("training.csv")
+        >>> recipe = ksf.models.fit_recipe(36, callbacks=[log])
+        >>> [type(c).__name__ for c in recipe["callbacks"]]
+        ['ReduceLROnPlateau', 'EarlyStopping', 'CSVLogger']
     """
+    user_callbacks = _check_callbacks(callbacks)
+    recipe = _recipe(
+        x,
+        model=model,
+        updates=updates,
+        max_batch_size=max_batch_size,
+        large=large,
+        max_epochs=max_epochs,
+        floor_delta=floor_delta,
+    )
+    _warn_on_duplicates(recipe["callbacks"], user_callbacks)
+    recipe["callbacks"] = recipe["callbacks"] + user_callbacks
+    return recipe
+
+
+def _recipe(x, *, model, updates, max_batch_size, large, max_epochs, floor_delta):
     n = _num_samples(x)
     updates = _check_count("updates", updates)
     max_batch_size = _check_count("max_batch_size", max_batch_size)
@@ -150,6 +186,43 @@ def fit_recipe(
             stop,
         ],
     )
+
+
+def _check_callbacks(callbacks):
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, list | tuple):
+        raise TypeError(
+            "`callbacks` should be a list of keras.callbacks.Callback objects, "
+            f"appended after the recipe's. Received: callbacks of type "
+            f"{type(callbacks).__name__}. Fix: wrap it in a list, "
+            "fit_recipe(x, callbacks=[my_callback])."
+        )
+    for i, callback in enumerate(callbacks):
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise TypeError(
+                "`callbacks` should hold keras.callbacks.Callback objects. "
+                f"Received: callbacks[{i}] of type {type(callback).__name__}. "
+                "Fix: pass callback instances, e.g. "
+                "callbacks=[keras.callbacks.CSVLogger('log.csv')]."
+            )
+    return list(callbacks)
+
+
+def _warn_on_duplicates(recipe_callbacks, user_callbacks):
+    for callback in user_callbacks:
+        same = [c for c in recipe_callbacks if isinstance(callback, type(c))]
+        if same:
+            name = type(same[0]).__name__
+            warnings.warn(
+                f"`callbacks` holds a {type(callback).__name__} and the recipe "
+                f"adds its own {name}: both run, the recipe's first. If you "
+                "meant to replace the recipe's, drop it from the dict instead: "
+                "recipe = fit_recipe(x); recipe['callbacks'] = [c for c in "
+                f"recipe['callbacks'] if not isinstance(c, keras.callbacks.{name})]"
+                " + [mine].",
+                stacklevel=3,
+            )
 
 
 def _num_samples(x):

@@ -222,3 +222,87 @@ def test_fit_ends_on_the_weights_of_the_lowest_training_loss():
     assert best < 4, losses  # the spike made the last epochs worse
     for restored, kept in zip(model.get_weights(), record.weights[best], strict=True):
         np.testing.assert_array_equal(np.asarray(restored), kept)
+
+
+class _ZeroFrom(keras.callbacks.Callback):
+    """From one epoch on, zero the weights and stop learning: a worse loss."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch >= self.epoch:
+            self.model.optimizer.learning_rate.assign(0.0)
+            self.model.set_weights([np.zeros_like(w) for w in self.model.get_weights()])
+
+
+class _WeightsAtTrainEnd(keras.callbacks.Callback):
+    def on_train_end(self, logs=None):
+        self.weights = [np.array(w) for w in self.model.get_weights()]
+
+
+def test_own_callbacks_run_after_the_recipes_in_one_fit_call():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6, 2)).astype("float32")
+    y = (x[:, :, 0].mean(axis=1) > 0).astype("int32")
+    model = keras.Sequential(
+        [
+            keras.Input((6, 2)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    model.compile(keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy")
+    zero, per_epoch, at_end = _ZeroFrom(4), _WeightsPerEpoch(), _WeightsAtTrainEnd()
+    recipe = fit_recipe(x, max_epochs=8, callbacks=[zero, per_epoch, at_end])
+    kinds = [type(c) for c in recipe["callbacks"]]
+    assert kinds[:2] == [
+        keras.callbacks.ReduceLROnPlateau,
+        keras.callbacks.EarlyStopping,
+    ]
+    assert recipe["callbacks"][2:] == [zero, per_epoch, at_end]  # yours, in order
+    history = model.fit(x, y, **recipe, verbose=0)  # no TypeError: one `callbacks`
+    losses = history.history["loss"]
+    assert len(losses) == len(per_epoch.weights) == 8  # your callbacks ran
+    best = int(np.nanargmin(losses))
+    assert best < 4, losses  # zeroed weights made the last epochs worse
+    # Yours run after the recipe's: at the end they see the restored weights.
+    for seen, best_weights in zip(at_end.weights, per_epoch.weights[best], strict=True):
+        np.testing.assert_array_equal(seen, best_weights)
+    assert not all(
+        np.array_equal(a, b)
+        for a, b in zip(at_end.weights, per_epoch.weights[-1], strict=True)
+    )
+
+
+@pytest.mark.parametrize("n", [40, 5000])
+def test_own_callbacks_of_a_recipe_class_warn_and_are_kept(n):
+    mine = keras.callbacks.EarlyStopping(monitor="loss", patience=3)
+    with pytest.warns(UserWarning, match="EarlyStopping.*both run, the recipe's first"):
+        recipe = fit_recipe(n, callbacks=(mine,))
+    stops = [
+        c for c in recipe["callbacks"] if isinstance(c, keras.callbacks.EarlyStopping)
+    ]
+    assert len(stops) == 2 and stops[-1] is mine
+
+
+def test_own_callbacks_of_other_classes_do_not_warn(recwarn):
+    log = keras.callbacks.History()
+    assert fit_recipe(40, callbacks=[log])["callbacks"][-1] is log
+    plain = [type(c) for c in fit_recipe(40)["callbacks"]]
+    for none in (None, [], ()):
+        assert [type(c) for c in fit_recipe(40, callbacks=none)["callbacks"]] == plain
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.parametrize(
+    "callbacks, match",
+    [
+        (keras.callbacks.History(), "wrap it in a list"),
+        (["early_stopping"], r"callbacks\[0\] of type str"),
+    ],
+)
+def test_bad_callbacks_name_the_argument(callbacks, match):
+    with pytest.raises(TypeError, match=match):
+        fit_recipe(40, callbacks=callbacks)
