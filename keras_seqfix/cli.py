@@ -2,7 +2,9 @@
 
 Exit codes of `keras-seqfix diagnose`: 0 when the report is healthy, 1 when it found
 problems (a finding above "low" severity), 2 for bad input (a missing or unreadable
-file, missing arrays, shapes that do not fit), with the reason on stderr.
+file, missing arrays, shapes that do not fit, a bad option), with the reason on
+stderr, 3 when the report is inconclusive (no problem found, but a probe could not
+measure what it needed: the report's `missing` lines say what).
 """
 
 import argparse
@@ -12,7 +14,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
 
 class _BadInput(Exception):
@@ -240,7 +242,9 @@ def _diagnose(args):
         raise _BadInput(f"the data does not fit the model: {exc}") from exc
     print(report)
     _write_outputs(report, args)
-    return EXIT_HEALTHY if report.healthy else EXIT_PROBLEMS
+    if report.problems:
+        return EXIT_PROBLEMS
+    return EXIT_INCONCLUSIVE if report.inconclusive else EXIT_HEALTHY
 
 
 def _run_diagnose(args):
@@ -251,11 +255,37 @@ def _run_diagnose(args):
         return EXIT_BAD_INPUT
 
 
+def _positive_int(text):
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"should be a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"should be a non-negative integer, got {text!r}"
+        )
+    return value
+
+
 def build_parser():
     """The argument parser of the `keras-seqfix` command."""
     parser = argparse.ArgumentParser(
         prog="keras-seqfix",
         description="Find out why a Keras sequence classifier's loss stays high, and fix it.",
+    )
+    from keras_seqfix import __version__
+
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
@@ -282,10 +312,12 @@ def build_parser():
 
     diag = sub.add_parser(
         "diagnose",
-        help="why does the loss stay high? (exit 0 healthy, 1 problems, 2 bad input)",
+        help="why does the loss stay high? (exit 0 healthy, 1 problems, 2 bad input, "
+        "3 inconclusive)",
         description="Diagnose a sequence classifier on the arrays of DATA.npz: 'x', "
         "'y' and optionally 'x_val', 'y_val'. Exit code 0 when healthy, 1 when "
-        "problems are found, 2 for bad input.",
+        "problems are found, 2 for bad input, 3 when inconclusive (a probe could "
+        "not measure what it needed).",
     )
     diag.add_argument("data", metavar="DATA.npz", help="arrays x, y[, x_val, y_val]")
     diag.add_argument(
@@ -304,8 +336,10 @@ def build_parser():
     diag.add_argument(
         "--no-probe", action="store_true", help="only the fast data and model checks"
     )
-    diag.add_argument("--batch-size", type=int, default=32, help="probe batch size")
-    diag.add_argument("--seed", type=int, default=0, help="random seed")
+    diag.add_argument(
+        "--batch-size", type=_positive_int, default=32, help="probe batch size"
+    )
+    diag.add_argument("--seed", type=_non_negative_int, default=0, help="random seed")
     diag.add_argument("--quiet", action="store_true", help="no progress lines")
     diag.set_defaults(func=_run_diagnose)
     return parser

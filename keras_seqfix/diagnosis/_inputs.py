@@ -213,6 +213,9 @@ class Context:
     seed: int = 0
     measurements: dict = dataclasses.field(default_factory=dict)
     notes: list = dataclasses.field(default_factory=list)
+    # Evidence a check or probe could not measure, one sentence each: a report
+    # with any is inconclusive, never healthy.
+    missing: list = dataclasses.field(default_factory=list)
 
     @property
     def num_classes(self):

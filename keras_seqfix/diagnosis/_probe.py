@@ -30,9 +30,17 @@ def probe_model(model):
 def loss_fn(model):
     """The compiled loss as a callable `(y_true, y_pred) -> float` (no metric state)."""
     loss = keras.losses.get(model.loss) if isinstance(model.loss, str) else model.loss
+    if loss is None:
+        raise ValueError("the model has no compiled loss")
 
     def compute(y_true, y_pred):
-        value = loss(keras.ops.convert_to_tensor(y_true), y_pred)
+        y_true = keras.ops.convert_to_tensor(y_true)
+        # `fit` reconciles ranks (labels `(n,)` against a sigmoid output `(n, 1)`)
+        # inside `keras.losses.Loss`; a loss given by name is a bare function that
+        # does not, and Keras exports no public helper for it.
+        if len(y_true.shape) == len(y_pred.shape) - 1 and y_pred.shape[-1] == 1:
+            y_true = keras.ops.expand_dims(y_true, -1)
+        value = loss(y_true, y_pred)
         return float(keras.ops.convert_to_numpy(keras.ops.mean(value)))
 
     return compute

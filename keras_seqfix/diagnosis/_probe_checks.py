@@ -224,7 +224,10 @@ def check_signal_and_capacity(
         elif _get(m, "min_samples_per_class", 0) >= 20:
             score = 0.7 if stuck else 0.55
         else:  # small data, little progress: inconclusive
-            ctx.notes.append("no_signal inconclusive: the probe barely trained")
+            ctx.missing.append(
+                "no_signal: the short training barely moved the loss on this small "
+                "set, so whether x carries the label is not measured"
+            )
             return findings
         if few:
             score -= 0.25

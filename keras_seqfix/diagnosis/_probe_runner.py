@@ -86,7 +86,9 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     if len(index) > max_samples:
         index = np.sort(rng.choice(index, max_samples, replace=False))
     if len(index) < 4:
-        ctx.notes.append("probe skipped: fewer than 4 usable samples")
+        ctx.missing.append(
+            "probe not run: fewer than 4 samples with finite inputs and labels"
+        )
         return {}, {}, None
     x, y, ids = ctx.x[index], ctx.y[index], ctx.labels.ids[index]
     (xt, yt, idt), (xh, yh, idh) = _probe.split_holdout(ctx, x, y, ids, rng)
@@ -108,8 +110,8 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
             if lr is not None:
                 model.optimizer.learning_rate = lr
             fn()
-        except Exception as exc:  # a probe failing is evidence, not a crash
-            ctx.notes.append(
+        except Exception as exc:  # a probe failing is missing evidence, not a crash
+            ctx.missing.append(
                 f"probe '{name}' failed: {type(exc).__name__}: {exc}"[:300]
             )
         finally:

@@ -123,6 +123,12 @@ def diagnose(
                 f"[diagnose {time.perf_counter() - start:5.1f}s] {message}", flush=True
             )
 
+    for name, value in (
+        ("batch_size", batch_size),
+        ("max_samples", max_samples),
+        ("probe_steps", probe_steps),
+    ):
+        _check_positive_int(name, value)
     ctx = _context(model, x, y, validation_data, batch_size, seed)
     ctx.weighted = class_weight is not None or sample_weight is not None
     curves = _history_checks.history_dict(history)
@@ -164,6 +170,7 @@ def diagnose(
         gradient_norms=norms,
         history=curves or probe_curves,
         notes=ctx.notes,
+        missing=ctx.missing,
     )
 
 
@@ -178,6 +185,12 @@ def _context(model, x, y, validation_data, batch_size, seed):
             "`model` should be compiled: `diagnose` reads its loss and optimizer. "
             "Received: an uncompiled model. Call `model.compile(optimizer, loss)` first."
         )
+    if model.loss is None:
+        raise ValueError(
+            "`model` should be compiled with a loss: every probe measures it. "
+            "Received: a model compiled without `loss`. Call e.g. "
+            '`model.compile(optimizer, loss="sparse_categorical_crossentropy")`.'
+        )
     x, y = as_array(x, "x"), as_array(y, "y")
     if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) < 2:
         raise ValueError(
@@ -185,14 +198,22 @@ def _context(model, x, y, validation_data, batch_size, seed):
             f" Received: x.shape={x.shape}, y.shape={y.shape}"
         )
     try:
-        output = keras.ops.convert_to_numpy(model(x[:2], training=False))
+        output = model(x[:2], training=False)
     except Exception as exc:
         raise ValueError(
             f"`x` does not fit the model's input. Received: x.shape={x.shape}; the "
             f"model raised {type(exc).__name__}: {str(exc)[:200]}"
         ) from exc
-    if isinstance(output, list | tuple):
-        raise ValueError("`model` should have one output (a classifier).")
+    outputs = _symbolic(model, "outputs")
+    if isinstance(output, list | tuple | dict) or len(outputs) > 1:
+        count = len(output) if isinstance(output, list | tuple | dict) else len(outputs)
+        raise ValueError(
+            "`model` should have one output (a classifier). Received: a model with "
+            f"{count} outputs. Diagnose a model of the output "
+            "whose loss stays high: `keras.Model(model.inputs, model.outputs[i])`, "
+            "compiled with that output's loss."
+        )
+    output = keras.ops.convert_to_numpy(output)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(
             "`seed` should be a non-negative integer (NumPy's generators take no "
@@ -209,6 +230,7 @@ def _context(model, x, y, validation_data, batch_size, seed):
             )
         ctx.x_val = as_array(validation_data[0], "x_val")
         ctx.y_val = as_array(validation_data[1], "y_val")
+        _check_validation(model, x, y, ctx.x_val, ctx.y_val)
         val_labels = label_info(ctx.y_val)
         ctx.val_ids = val_labels.ids
         if val_labels.ids is None:
@@ -231,6 +253,50 @@ def _context(model, x, y, validation_data, batch_size, seed):
     if expected is not None:
         ctx.measurements["expected_loss_at_init"] = expected
     return ctx
+
+
+def _symbolic(model, name):
+    """`model.inputs` or `model.outputs`; a subclassed model has none (`[]`)."""
+    try:
+        return list(getattr(model, name) or [])
+    except AttributeError:
+        return []
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(
+            f"`{name}` should be a positive integer. Received: {name}={value!r}. "
+            f"Pass e.g. {name}=32."
+        )
+
+
+def _check_validation(model, x, y, x_val, y_val):
+    """`validation_data` must be shaped like `(x, y)` and fit the model."""
+    if x_val.ndim == 0 or y_val.ndim == 0 or len(x_val) != len(y_val):
+        raise ValueError(
+            "`validation_data` should be `(x_val, y_val)` with as many labels as "
+            f"samples. Received: x_val.shape={x_val.shape}, y_val.shape={y_val.shape}"
+        )
+    inputs = _symbolic(model, "inputs")
+    if x_val.shape[1:] != x.shape[1:] and inputs:
+        expected = tuple(inputs[0].shape[1:])
+        fits = len(expected) == x_val.ndim - 1 and all(
+            e is None or e == r for e, r in zip(expected, x_val.shape[1:], strict=True)
+        )
+        if not fits:
+            raise ValueError(
+                "`validation_data` does not fit the model: the model takes inputs of "
+                f"shape (batch, *{expected}), x has shape {x.shape}. Received: "
+                f"x_val.shape={x_val.shape}. Pass the validation split of the same "
+                "arrays you train on."
+            )
+    if y_val.shape[1:] != y.shape[1:]:
+        raise ValueError(
+            "`validation_data` labels should have the format of `y`. Received: "
+            f"y.shape={y.shape}, y_val.shape={y_val.shape}. Use the same labels "
+            "(class ids or one-hot rows) for both."
+        )
 
 
 def _user_rows(ctx):
@@ -263,7 +329,9 @@ def _measure_user_model(ctx, log, rows, *, training_mode):
                 ctx.model, x, y, training=True
             )
     except Exception as exc:  # the labels may not fit the loss: a finding, not a crash
-        ctx.notes.append(f"loss of your model not computed: {type(exc).__name__}")
+        ctx.missing.append(
+            f"the loss of your model on x: {type(exc).__name__}: {exc}"[:300]
+        )
 
 
 def _imbalance_before_no_signal(findings, ctx):

@@ -7,6 +7,10 @@ from keras_seqfix.diagnosis.finding import SEVERITIES
 HEALTHY_VERDICT = (
     "Healthy: no likely cause of a high loss found (nothing above 'low' severity)."
 )
+INCONCLUSIVE_VERDICT = (
+    "Inconclusive: no likely cause found in what could be measured, but some "
+    "evidence is missing (see 'missing' below); this is not a clean bill of health."
+)
 
 
 class DiagnosisReport:
@@ -20,10 +24,17 @@ class DiagnosisReport:
         history: the training curves: the user's `history` if given, else the
             probe's (a dict of lists).
         notes: what was skipped and why.
+        missing: the evidence that could not be measured (a probe that failed,
+            a loss that could not be computed), one sentence each.
+        reference: what the data supports: the fast reference model's figures
+            (a dict, see `diagnose`), or `None` when it was not run.
 
     Attributes:
         findings: list of `Finding`, most likely cause first.
-        healthy: `True` when no finding is above `"low"` severity.
+        healthy: `True` when no finding is above `"low"` severity and no evidence
+            is missing.
+        inconclusive: `True` when some evidence is missing (`missing` is not
+            empty); an inconclusive report is never healthy.
         codes: the cause codes in rank order.
 
     Examples:
@@ -35,6 +46,9 @@ class DiagnosisReport:
         (['class_imbalance'], False)
         >>> DiagnosisReport([]).healthy
         True
+        >>> report = DiagnosisReport([], missing=["probe 'overfit' failed"])
+        >>> report.healthy, report.inconclusive
+        (False, True)
     """
 
     def __init__(
@@ -46,17 +60,25 @@ class DiagnosisReport:
         gradient_norms=None,
         history=None,
         notes=None,
+        missing=None,
+        reference=None,
     ):
-        self.findings = sorted(findings, key=lambda f: -f.score)
+        self.findings = sorted(_as_findings(findings), key=lambda f: -f.score)
         self.measurements = dict(measurements or {})
         self.lr_result = lr_result
         self.gradient_norms = dict(gradient_norms or {})
         self.history = dict(history or {})
-        self.notes = list(notes or [])
+        self.notes = [str(note) for note in (notes or [])]
+        self.missing = [str(item) for item in (missing or [])]
+        self.reference = dict(reference) if reference else None
 
     @property
     def healthy(self):
-        return all(f.severity in ("low", "info") for f in self.findings)
+        return not self.inconclusive and not self.problems
+
+    @property
+    def inconclusive(self):
+        return bool(self.missing)
 
     @property
     def codes(self):
@@ -68,13 +90,34 @@ class DiagnosisReport:
         return [f for f in self.findings if f.severity in ("high", "medium")]
 
     def _verdict(self):
-        if self.healthy:
-            return HEALTHY_VERDICT
+        if not self.problems:
+            return INCONCLUSIVE_VERDICT if self.inconclusive else HEALTHY_VERDICT
         top = self.problems[0]
-        return f"Most likely cause: {top.code} ({top.severity}). {top.title}."
+        verdict = f"Most likely cause: {top.code} ({top.severity}). {top.title}."
+        if self.inconclusive:
+            verdict += f" ({len(self.missing)} measurement(s) missing, see below.)"
+        return verdict
+
+    def _reference_line(self):
+        """One sentence: what the reference reached and what the model reached."""
+        ref = self.reference
+        if not ref:
+            return None
+        if ref.get("accuracy") is None:
+            return f"Reference: not measured ({ref.get('reason', 'unknown reason')})."
+        line = (
+            f"Reference ({ref['name']}, {ref['seconds']:.1f} s): "
+            f"{ref['accuracy']:.2f} accuracy, {ref['balanced_accuracy']:.2f} "
+            f"balanced, held out ({ref['split']})"
+        )
+        if ref.get("model_accuracy") is not None:
+            line += f"; your model {ref['model_accuracy']:.2f} on the same samples"
+        return line + "."
 
     def __str__(self):
-        lines = ["keras_seqfix diagnosis", "=" * 22, self._verdict(), ""]
+        lines = ["keras_seqfix diagnosis", "=" * 22, self._verdict()]
+        reference = self._reference_line()
+        lines += [reference, ""] if reference else [""]
         shown = [f for f in self.findings if f.severity != "info"]
         if shown:
             lines.append(
@@ -90,16 +133,24 @@ class DiagnosisReport:
                 lines.append(f"    evidence: {evidence}")
                 lines.append("    fix:")
                 lines += [f"        {line}" for line in f.fix.splitlines()]
+        for item in self.missing:
+            lines.append(f"missing: {item}")
         for note in self.notes:
             lines.append(f"note: {note}")
         return "\n".join(lines)
 
     def __repr__(self):
-        return f"<DiagnosisReport healthy={self.healthy} codes={self.codes}>"
+        return (
+            f"<DiagnosisReport healthy={self.healthy} "
+            f"inconclusive={self.inconclusive} codes={self.codes}>"
+        )
 
     def to_markdown(self):
         """The report as markdown: verdict, ranked table, then evidence and fixes."""
         lines = ["# keras_seqfix diagnosis", "", f"**{self._verdict()}**", ""]
+        reference = self._reference_line()
+        if reference:
+            lines += [reference, ""]
         if self.findings:
             lines += [
                 "| # | severity | score | code | finding |",
@@ -114,6 +165,8 @@ class DiagnosisReport:
                 lines += ["", f"## {rank}. `{f.code}` ({f.severity})", "", f.title, ""]
                 lines += [f"- {k}: `{v}`" for k, v in f.evidence.items()]
                 lines += ["", "```python", f.fix, "```"]
+        if self.missing:
+            lines += ["", "Missing evidence:", ""] + [f"- {m}" for m in self.missing]
         if self.notes:
             lines += ["", "Notes:", ""] + [f"- {note}" for note in self.notes]
         return "\n".join(lines) + "\n"
@@ -122,7 +175,10 @@ class DiagnosisReport:
         """The report as a JSON-serialisable dict."""
         data = {
             "healthy": self.healthy,
+            "inconclusive": self.inconclusive,
             "verdict": self._verdict(),
+            "reference": _jsonable(self.reference),
+            "missing": list(self.missing),
             "codes": self.codes,
             "findings": [f.to_dict() for f in self.findings],
             "measurements": _jsonable(self.measurements),
@@ -155,6 +211,36 @@ class DiagnosisReport:
         from keras_seqfix.diagnosis._plot import plot_report
 
         return plot_report(self, path)
+
+
+def _as_findings(findings):
+    """`Finding`s as given, or rebuilt from the dicts of `Finding.to_dict()`."""
+    from keras_seqfix.diagnosis.finding import Finding
+
+    if isinstance(findings, str | bytes | dict) or not hasattr(findings, "__iter__"):
+        raise TypeError(
+            "`findings` should be a list of `Finding` (or of the dicts that "
+            f"`Finding.to_dict()` returns). Received: {type(findings).__name__}"
+        )
+    out = []
+    for item in findings:
+        if isinstance(item, Finding):
+            out.append(item)
+        elif isinstance(item, dict):
+            try:
+                out.append(Finding(**item))
+            except TypeError as exc:
+                raise TypeError(
+                    "`findings` holds a dict that is not a `Finding.to_dict()`: it "
+                    "should have the keys code, severity, title, evidence, fix and "
+                    f"score. Received keys: {sorted(item)}"
+                ) from exc
+        else:
+            raise TypeError(
+                "`findings` should be a list of `Finding`. Received: an item of type "
+                f"{type(item).__name__} ({item!r:.60})"
+            )
+    return out
 
 
 def _jsonable(value):

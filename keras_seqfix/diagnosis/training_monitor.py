@@ -5,6 +5,37 @@ import math
 import keras
 import numpy as np
 
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Options,
+    Real,
+    validate_params,
+)
+
+# One declared place for the constructor's constraints (see `_validation`).
+_CONSTRAINTS = {
+    "patience": [Interval(Integral, 1, None, closed="left")],
+    # A relative improvement: 0.01 is 1 %; 1 or more could never be reached.
+    "min_delta": [Interval(Real, 0, 1, closed="left")],
+    # Above 1, or a healthy fit (loss at its best) would already count.
+    "divergence_factor": [Interval(Real, 1, None, closed="neither")],
+    "oscillation_window": [Interval(Integral, 3, None, closed="left")],
+    "oscillation_amplitude": [Interval(Real, 0, None, closed="left")],
+    "overfit_patience": [Interval(Integral, 1, None, closed="left")],
+    "stop_on_divergence": [bool, Options(int, {0, 1})],
+    "verbose": [bool, Interval(Integral, 0, 2, closed="both")],
+}
+_EXAMPLES = {
+    "patience": 5,
+    "min_delta": 0.01,
+    "divergence_factor": 3.0,
+    "oscillation_window": 6,
+    "oscillation_amplitude": 0.1,
+    "overfit_patience": 3,
+    "verbose": 1,
+}
+
 _FIXES = {
     "divergence": (
         "lr_too_high",
@@ -54,6 +85,13 @@ class TrainingMonitor(keras.callbacks.Callback):
             `False`.
         verbose: `1` prints each alert, `0` only records it. Defaults to `1`.
 
+    Raises:
+        ValueError: for a `divergence_factor` not above 1, a `min_delta`
+            outside `[0, 1)`, a negative `oscillation_amplitude`, `patience` or
+            `overfit_patience` below 1, or `oscillation_window` below 3.
+        TypeError: for a threshold or count that is not a number (e.g.
+            `patience="5"`).
+
     Examples:
         >>> import keras_seqfix as ksf
         >>> monitor = ksf.TrainingMonitor(verbose=0)
@@ -77,13 +115,20 @@ class TrainingMonitor(keras.callbacks.Callback):
         verbose=1,
     ):
         super().__init__()
-        if patience < 1 or oscillation_window < 3 or overfit_patience < 1:
-            raise ValueError(
-                "`patience` and `overfit_patience` should be >= 1 and "
-                "`oscillation_window` >= 3. Received: "
-                f"patience={patience}, overfit_patience={overfit_patience}, "
-                f"oscillation_window={oscillation_window}"
-            )
+        validate_params(
+            _CONSTRAINTS,
+            {
+                "patience": patience,
+                "min_delta": min_delta,
+                "divergence_factor": divergence_factor,
+                "oscillation_window": oscillation_window,
+                "oscillation_amplitude": oscillation_amplitude,
+                "overfit_patience": overfit_patience,
+                "stop_on_divergence": stop_on_divergence,
+                "verbose": verbose,
+            },
+            examples=_EXAMPLES,
+        )
         self.patience = patience
         self.min_delta = min_delta
         self.divergence_factor = divergence_factor
