@@ -225,3 +225,25 @@ def test_command_stderr_has_no_tensorflow_log_and_keeps_errors(tmp_path):
     assert done.returncode == 2
     assert "DATA file not found" in done.stderr
     assert "I0000" not in done.stderr and "absl::InitializeLog" not in done.stderr
+
+
+def test_version_prints_the_program_name_and_version(capsys):
+    import keras_seqfix
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"keras-seqfix {keras_seqfix.__version__}\n"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("keras-seqfix") is None, reason="not installed")
+def test_console_script_version_is_the_installed_distributions():
+    import importlib.metadata
+
+    done = subprocess.run(
+        ["keras-seqfix", "--version"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    installed = importlib.metadata.version("keras-seqfix")
+    assert done.stdout == f"keras-seqfix {installed}\n"
