@@ -28,7 +28,12 @@ PUBLIC = [
 @pytest.mark.parametrize(("sub", "name"), PUBLIC)
 def test_public_name_is_on_its_api_page(sub, name):
     page = (ROOT / "docs" / "api" / f"{sub}.md").read_text()
-    assert f"::: keras_seqfix.{sub}.{name}\n" in page
+    # A function in a module of its own name (`fit_recipe`, `diagnose`) is named by
+    # its module path: mkdocstrings would read the public path as the module.
+    assert (
+        f"::: keras_seqfix.{sub}.{name}\n" in page
+        or f"::: keras_seqfix.{sub}.{name}.{name}\n" in page
+    )
 
 
 def test_every_top_level_name_belongs_to_a_subpackage():

@@ -5,6 +5,8 @@ extra; skipped without it.
 """
 
 import contextlib
+import html
+import importlib
 import os
 import pathlib
 import re
@@ -13,6 +15,12 @@ import urllib.parse
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+SUBPACKAGES = ["models", "layers", "imbalance", "callbacks", "diagnosis", "datasets"]
+PUBLIC = [
+    (sub, name)
+    for sub in SUBPACKAGES
+    for name in importlib.import_module(f"keras_seqfix.{sub}").__all__
+]
 
 pytestmark = pytest.mark.slow
 
@@ -90,3 +98,53 @@ def test_404_page_links_resolve_under_the_sub_path(site):
         if not target.suffix:
             target = target / "index.html"
         assert target.exists(), url
+
+
+def _headings(text):
+    """(id, text) of every h2-h4 heading, the text without tags and the link mark."""
+    found = re.findall(r'<h([2-4]) id="([^"]+)"[^>]*>(.*?)</h\1>', text, re.S)
+    return [
+        (hid, " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split()).strip("¶ "))
+        for _, hid, body in found
+    ]
+
+
+@pytest.mark.parametrize(("sub", "name"), PUBLIC)
+def test_each_public_name_appears_once_on_its_api_page(site, sub, name):
+    _, site_dir = site
+    text = (site_dir / "api" / sub / "index.html").read_text()
+    path = f"keras_seqfix.{sub}.{name}"
+    # The name, without a signature, a value or a label such as "dataclass".
+    titles = [re.split(r"[\s(=]", title, maxsplit=1)[0] for _, title in _headings(text)]
+    assert titles.count(path) == 1, titles
+    # Not also the module of the same name with the function under it again.
+    assert [t.rsplit(".", 1)[-1] for t in titles].count(name) == 1, titles
+    # The public path is an anchor the overview and the guides link to.
+    assert f'id="{path}"' in text
+
+
+def test_parameter_tables_have_no_empty_type_column(site):
+    _, site_dir = site
+    for page in sorted((site_dir / "api").rglob("*.html")):
+        for table in re.findall(r"<table>.*?</table>", page.read_text(), re.S):
+            header = re.findall(r"<th>(.*?)</th>", table, re.S)
+            if "Type" not in header:
+                continue
+            column = header.index("Type")
+            cells = [
+                re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+                for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+            ]
+            types = [row[column] for row in cells if len(row) > column]
+            assert any(re.sub(r"<[^>]+>|\s", "", c) for c in types), page
+
+
+def test_every_page_loads_the_extra_stylesheet(site):
+    config, site_dir = site
+    assert "stylesheets/extra.css" in config["extra_css"]
+    css = (site_dir / "stylesheets" / "extra.css").read_text()
+    assert re.search(r"td code[^{]*\{[^}]*word-break:\s*normal", css, re.S)
+    assert re.search(r"pre > code\s*\{[^}]*white-space:\s*pre-wrap", css)
+    for page in _pages(site_dir):
+        if page.name != "404.html":
+            assert "stylesheets/extra.css" in page.read_text(), page
