@@ -4,6 +4,15 @@ import warnings
 
 import keras
 
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Options,
+    Real,
+    check_param,
+    validate_params,
+)
+
 # Each preset: the EarlyStopping arguments and the reason for them (shown in the
 # docstring of `early_stopping` and in docs/callbacks.md).
 _PRESETS = {
@@ -29,16 +38,29 @@ _PRESETS = {
     ),
 }
 
-_EARLY_STOPPING_ARGS = (
-    "monitor",
-    "min_delta",
-    "patience",
-    "verbose",
-    "mode",
-    "baseline",
-    "restore_best_weights",
-    "start_from_epoch",
-)
+# One declared place for the overrides' constraints (see `_validation`): the
+# `keras.callbacks.EarlyStopping` arguments, checked before Keras sees them.
+_OVERRIDE_CONSTRAINTS = {
+    "monitor": [str],
+    "min_delta": [Interval(Real, 0, None, closed="left")],
+    "patience": [Interval(Integral, 0, None, closed="left")],
+    "verbose": [bool, Interval(Integral, 0, 2, closed="both")],
+    "mode": [Options(str, {"auto", "min", "max"})],
+    "baseline": [None, Interval(Real, None, None)],
+    "restore_best_weights": [bool, Options(int, {0, 1})],
+    "start_from_epoch": [Interval(Integral, 0, None, closed="left")],
+}
+_OVERRIDE_EXAMPLES = {
+    "monitor": "val_loss",
+    "min_delta": 1e-4,
+    "patience": 10,
+    "verbose": 1,
+    "mode": "min",
+    "baseline": 0.5,
+    "restore_best_weights": True,
+    "start_from_epoch": 5,
+}
+_EARLY_STOPPING_ARGS = tuple(_OVERRIDE_CONSTRAINTS)
 
 
 class _EarlyStoppingWithFallback(keras.callbacks.EarlyStopping):
@@ -138,8 +160,11 @@ def early_stopping(preset="default", **overrides):
         A `keras.callbacks.EarlyStopping` instance.
 
     Raises:
-        ValueError: if `preset` is not a known preset name.
-        TypeError: if an override is not an `EarlyStopping` argument.
+        ValueError: if `preset` is not a known preset name, or an override has
+            a bad value (`patience=-1`, a negative `min_delta`, an unknown
+            `mode`, a NaN `baseline`).
+        TypeError: if an override is not an `EarlyStopping` argument or has the
+            wrong type (`patience="10"`).
 
     Examples:
         >>> callback = early_stopping("quick")
@@ -148,11 +173,7 @@ def early_stopping(preset="default", **overrides):
         >>> early_stopping("patient", patience=30).patience
         30
     """
-    if preset not in _PRESETS:
-        raise ValueError(
-            f"`preset` should be one of {sorted(_PRESETS)}. Received: "
-            f"preset={preset!r}."
-        )
+    check_param("preset", preset, [Options(str, _PRESETS)], example="default")
     unknown = sorted(set(overrides) - set(_EARLY_STOPPING_ARGS))
     if unknown:
         raise TypeError(
@@ -160,6 +181,11 @@ def early_stopping(preset="default", **overrides):
             f"Overrides should be keras.callbacks.EarlyStopping arguments: "
             f"{list(_EARLY_STOPPING_ARGS)}."
         )
+    validate_params(
+        {name: _OVERRIDE_CONSTRAINTS[name] for name in overrides},
+        overrides,
+        examples=_OVERRIDE_EXAMPLES,
+    )
     config = {"monitor": "val_loss", "restore_best_weights": True, "verbose": 0}
     config.update(_PRESETS[preset][0])
     config.update(overrides)

@@ -2,14 +2,29 @@
 
 import collections.abc
 import math
+import warnings
 
 import keras
 import numpy as np
 
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    check_finite_array,
+    validate_params,
+)
 from keras_seqfix.callbacks.lr_range_finder import (
     LRRangeFinder,
     check_constant_learning_rate,
+    check_ramp,
 )
+
+# One declared place for `find_lr`'s own arguments; the ramp's are shared with
+# `LRRangeFinder` (`RAMP_CONSTRAINTS`).
+_CONSTRAINTS = {
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "verbose": [bool, Interval(Integral, 0, 2, closed="both")],
+}
 
 
 class _Progress(keras.callbacks.Callback):
@@ -111,8 +126,91 @@ def _fit_arguments(x, y, sample_weight, batch_size, num_steps):
     _check_arrays("y", y)
     if sample_weight is not None:
         _check_arrays("sample_weight", sample_weight)
+    n = _check_lengths(x=x, y=y, sample_weight=sample_weight)
+    for name, value in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        for leaf in keras.tree.flatten(value) if value is not None else ():
+            if np.asarray(leaf).dtype.kind not in "USO":
+                check_finite_array(
+                    name,
+                    leaf,
+                    fix="The range test would diverge at once and suggest "
+                    "nothing useful: fill or drop those samples first "
+                    f"(`np.isfinite({name})` finds them).",
+                )
+    if sample_weight is not None and any(
+        np.min(w) < 0 for w in keras.tree.flatten(sample_weight) if np.size(w)
+    ):
+        raise ValueError(
+            "`sample_weight` should be non-negative. Received: weights down to "
+            f"{min(np.min(w) for w in keras.tree.flatten(sample_weight))}. Pass "
+            "weights >= 0, e.g. from `ksf.sample_weights(y, ksf.class_weights(y))`."
+        )
+    if batch_size > n:
+        warnings.warn(
+            f"`batch_size` is larger than the data: batch_size={batch_size} for "
+            f"{n} samples in `x`, so every batch is the whole data "
+            f"(batch_size={n}) and the {num_steps} steps see the same batch. Pass "
+            f"batch_size={min(32, n)} or give `find_lr` more samples.",
+            stacklevel=3,
+        )
     data = (x, y) if sample_weight is None else (x, y, sample_weight)
     return {"x": _FullBatches(data, batch_size, num_steps), "epochs": 1}
+
+
+def _check_lengths(**arrays):
+    """The common number of samples of every array, or a `ValueError`."""
+    lengths = {}
+    for name, value in arrays.items():
+        if value is None:
+            continue
+        for i, leaf in enumerate(keras.tree.flatten(value)):
+            label = name if i == 0 else f"{name} (input {i})"
+            lengths[label] = len(leaf)
+    if len(set(lengths.values())) > 1:
+        received = ", ".join(f"len({k})={v}" for k, v in lengths.items())
+        raise ValueError(
+            "`x`, `y` (and `sample_weight`) should hold the same number of "
+            f"samples. Received: {received}. Pass the labels that belong to `x`, "
+            "one per sample."
+        )
+    n = next(iter(lengths.values()))
+    if n == 0:
+        raise ValueError("`x` should hold at least one sample. Received: 0.")
+    return n
+
+
+def _check_model(model):
+    """Refuse a model that `find_lr` cannot train: no loss, a schedule."""
+    if not getattr(model, "compiled", False):
+        raise ValueError(
+            "`model` should be compiled before `find_lr`. Received: a model that "
+            "is not compiled. Call `model.compile(optimizer=..., loss=...)` first."
+        )
+    default_step = all(
+        getattr(type(model), method).__module__.startswith("keras.")
+        for method in ("train_step", "compute_loss")
+    )
+    if getattr(model, "loss", None) is None and default_step and not model.losses:
+        raise ValueError(
+            "`model` should be compiled with a loss: the range test follows the "
+            "training loss. Received: a model compiled with loss=None. Pass it "
+            "to `compile`, e.g. `model.compile(optimizer='adam', "
+            "loss='sparse_categorical_crossentropy')`."
+        )
+    check_constant_learning_rate(model.optimizer)
+
+
+def _check_labels(model, y):
+    """Labels against a categorical loss: format and class range (arrays only)."""
+    from keras_seqfix.models._checked_model import _label_format, check_labels
+
+    labels = _label_format(model)
+    outputs = getattr(model, "outputs", None)
+    if labels is None or not outputs or len(outputs) != 1 or not _is_array(y):
+        return
+    num_classes = outputs[0].shape[-1]
+    if num_classes:
+        check_labels(y, num_classes=int(num_classes), labels=labels)
 
 
 class _FullBatches(keras.utils.PyDataset):
@@ -203,14 +301,19 @@ def find_lr(
         `.raw_losses`, `.diverged`, `.plot()`.
 
     Raises:
-        ValueError: if the model is not compiled, the optimizer follows a
-            learning-rate schedule, `y` does not fit the kind of `x`, or the
+        ValueError: if the model is not compiled or has no loss, the optimizer
+            follows a learning-rate schedule, `y` does not fit the kind of `x`,
+            the arrays differ in length or hold NaN/inf, the labels do not fit
+            the loss (one-hot rows for a sparse loss, ids out of range), an
+            argument is out of range (`batch_size` below 1, see
+            `LRRangeFinder`), the loss is not finite at the first batch, or the
             model's `train_step` returns no `"loss"`.
         TypeError: if `x` (or `y`, `sample_weight`) is a generator or another
             type that is not arrays, a `tf.data.Dataset` or a `PyDataset`.
 
     Warns:
-        UserWarning: if the data ran out before `num_steps` batches without a
+        UserWarning: if `batch_size` is larger than the number of samples
+            (every batch is then the whole data); if the data ran out before `num_steps` batches without a
             divergence (then the suggestion covers only the rates reached).
 
     Examples:
@@ -227,12 +330,20 @@ def find_lr(
     """
     from keras_seqfix._backend.state import preserved_state
 
-    if not getattr(model, "compiled", False):
-        raise ValueError(
-            "`model` should be compiled before `find_lr`. Received: a model that "
-            "is not compiled. Call `model.compile(optimizer=..., loss=...)` first."
-        )
-    check_constant_learning_rate(model.optimizer)
+    validate_params(
+        _CONSTRAINTS,
+        {"batch_size": batch_size, "verbose": verbose},
+        examples={"batch_size": 32, "verbose": 1},
+    )
+    check_ramp(
+        start_lr=start_lr,
+        end_lr=end_lr,
+        num_steps=num_steps,
+        smoothing=smoothing,
+        diverge_factor=diverge_factor,
+        method=method,
+    )
+    _check_model(model)
     finder = LRRangeFinder(
         start_lr=start_lr,
         end_lr=end_lr,
@@ -244,6 +355,8 @@ def find_lr(
     arguments = _fit_arguments(x, y, sample_weight, batch_size, finder.num_steps)
     if not model.built:
         model(_first_batch(x, batch_size), training=False)
+    if y is not None:
+        _check_labels(model, y)
     callbacks = [finder] + ([_Progress(finder)] if verbose else [])
     history = getattr(model, "history", None)
     try:
@@ -254,6 +367,15 @@ def find_lr(
     finally:
         model.history = history
         model.stop_training = False
+    raw = finder.result.raw_losses
+    if len(raw) and not math.isfinite(raw[0]):
+        raise ValueError(
+            "The loss of the first batch was not finite (at start_lr="
+            f"{finder.start_lr:.3g}, where training barely moves), so the range "
+            "test has nothing to suggest. Received: `x` or `y` that give a "
+            f"{raw[0]} loss: check them for NaN/inf and extreme values, and the "
+            "model's output for NaN. The model is restored as it was."
+        )
     if verbose:
         result = finder.result
         print(f"Suggested learning rate: {result.suggestion:.3g} ({result.method})")

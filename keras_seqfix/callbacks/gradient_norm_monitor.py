@@ -6,8 +6,23 @@ import warnings
 import keras
 import numpy as np
 
+from keras_seqfix._validation import Interval, Options, Real, validate_params
 from keras_seqfix.callbacks import _gradient_report as report
 from keras_seqfix.callbacks._norm_sums import NormSums
+
+_FLAG = [bool, Options(int, {0, 1})]
+_THRESHOLD = [Interval(Real, 0, None, closed="neither")]
+# One declared place for the constructor's constraints (see `_validation`).
+_CONSTRAINTS = {
+    "per_layer": _FLAG,
+    "update_ratio": _FLAG,
+    "per_batch": _FLAG,
+    "vanishing_ratio": _THRESHOLD,
+    "vanishing_threshold": _THRESHOLD,
+    "exploding_threshold": _THRESHOLD,
+    "stop_on_nonfinite": _FLAG,
+    "warn": _FLAG,
+}
 
 
 class GradientNormMonitor(keras.callbacks.Callback):
@@ -71,7 +86,10 @@ class GradientNormMonitor(keras.callbacks.Callback):
         warn: emit the warnings. Defaults to `True`.
 
     Raises:
-        ValueError: if a threshold is not positive; at the start of `fit`, if
+        TypeError: if a threshold is not a number (e.g. `"1e3"`) or a flag is
+            not a bool.
+        ValueError: if a threshold is not a finite positive number; at the
+            start of `fit`, if
             the model is not compiled or `callbacks` holds more than one
             `GradientNormMonitor` (or the same one twice).
 
@@ -102,15 +120,24 @@ class GradientNormMonitor(keras.callbacks.Callback):
         warn=True,
     ):
         super().__init__()
-        for name, value in (
-            ("vanishing_ratio", vanishing_ratio),
-            ("vanishing_threshold", vanishing_threshold),
-            ("exploding_threshold", exploding_threshold),
-        ):
-            if not value > 0:
-                raise ValueError(
-                    f"`{name}` should be positive. Received: {name}={value}."
-                )
+        validate_params(
+            _CONSTRAINTS,
+            {
+                "per_layer": per_layer,
+                "update_ratio": update_ratio,
+                "per_batch": per_batch,
+                "vanishing_ratio": vanishing_ratio,
+                "vanishing_threshold": vanishing_threshold,
+                "exploding_threshold": exploding_threshold,
+                "stop_on_nonfinite": stop_on_nonfinite,
+                "warn": warn,
+            },
+            examples={
+                "vanishing_ratio": 1e-3,
+                "vanishing_threshold": 1e-7,
+                "exploding_threshold": 1e3,
+            },
+        )
         self.per_layer = per_layer
         self.update_ratio = update_ratio
         self.per_batch = per_batch

@@ -6,7 +6,37 @@ import warnings
 import keras
 import numpy as np
 
+from keras_seqfix._validation import Integral, Interval, Options, Real, validate_params
 from keras_seqfix.callbacks.lr_finder_result import LRFinderResult
+
+# One declared place for the ramp's arguments, shared with `find_lr`.
+RAMP_CONSTRAINTS = {
+    "start_lr": [Interval(Real, 0, None, closed="neither")],
+    "end_lr": [Interval(Real, 0, None, closed="neither")],
+    "num_steps": [Interval(Integral, 2, None, closed="left")],
+    "smoothing": [Interval(Real, 0, 1, closed="left")],
+    "diverge_factor": [Interval(Real, 1, None, closed="neither")],
+    "method": [Options(str, {"valley", "steepest", "minimum"})],
+}
+RAMP_EXAMPLES = {
+    "start_lr": 1e-7,
+    "end_lr": 10.0,
+    "num_steps": 100,
+    "smoothing": 0.98,
+    "diverge_factor": 4.0,
+    "method": "valley",
+}
+
+
+def check_ramp(**params):
+    """Validate the ramp's arguments against `RAMP_CONSTRAINTS`."""
+    validate_params(RAMP_CONSTRAINTS, params, examples=RAMP_EXAMPLES)
+    if not params["start_lr"] < params["end_lr"]:
+        raise ValueError(
+            "`start_lr` and `end_lr` should satisfy 0 < start_lr < end_lr. "
+            f"Received: start_lr={params['start_lr']}, end_lr={params['end_lr']}. "
+            "Pass e.g. start_lr=1e-7, end_lr=10.0."
+        )
 
 
 def check_constant_learning_rate(optimizer):
@@ -70,9 +100,13 @@ class LRRangeFinder(keras.callbacks.Callback):
             `"minimum"`). Defaults to `"valley"`.
 
     Raises:
-        ValueError: at the first batch if `logs` has no `"loss"` (a custom
+        ValueError: for an argument out of range (a rate that is not positive,
+            `start_lr >= end_lr`, `num_steps < 2`, `smoothing` outside `[0, 1)`,
+            `diverge_factor <= 1`, an unknown `method`); at the first batch if
+            `logs` has no `"loss"` (a custom
             `train_step` should return `{"loss": ...}`), or if `num_steps`
             is not greater than the model's `steps_per_execution`.
+        TypeError: for an argument of the wrong type (e.g. `num_steps="100"`).
 
     Examples:
         >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
@@ -95,24 +129,14 @@ class LRRangeFinder(keras.callbacks.Callback):
         method="valley",
     ):
         super().__init__()
-        if not (0 < start_lr < end_lr):
-            raise ValueError(
-                "`start_lr` and `end_lr` should satisfy 0 < start_lr < end_lr. "
-                f"Received: start_lr={start_lr}, end_lr={end_lr}."
-            )
-        if int(num_steps) < 2:
-            raise ValueError(
-                f"`num_steps` should be at least 2. Received: num_steps={num_steps}."
-            )
-        if not 0 <= smoothing < 1:
-            raise ValueError(
-                f"`smoothing` should be in [0, 1). Received: smoothing={smoothing}."
-            )
-        if diverge_factor <= 1:
-            raise ValueError(
-                "`diverge_factor` should be greater than 1. Received: "
-                f"diverge_factor={diverge_factor}."
-            )
+        check_ramp(
+            start_lr=start_lr,
+            end_lr=end_lr,
+            num_steps=num_steps,
+            smoothing=smoothing,
+            diverge_factor=diverge_factor,
+            method=method,
+        )
         self.start_lr = float(start_lr)
         self.end_lr = float(end_lr)
         self.num_steps = int(num_steps)
