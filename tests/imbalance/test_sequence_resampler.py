@@ -1,4 +1,8 @@
-"""SequenceResampler: N-D round trips, untouched originals, SMOTE geometry, errors."""
+"""SequenceResampler: N-D round trips, untouched originals, SMOTE geometry, errors.
+
+The imbalanced-learn and scikit-learn estimator checks are in
+test_resampler_estimator_checks.py.
+"""
 
 import numpy as np
 import pytest
@@ -8,12 +12,14 @@ from imblearn import FunctionSampler
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 from imblearn.pipeline import Pipeline
 from imblearn.under_sampling import NearMiss, RandomUnderSampler, TomekLinks
+from scipy.sparse import csr_matrix, issparse
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import FunctionTransformer
 
 from keras_seqfix.imbalance import SequenceResampler
+from tests.bad_inputs import assert_refused
 
 SETTINGS = settings(max_examples=12, deadline=None)
 
@@ -232,3 +238,182 @@ def test_smoothed_bootstrap_and_function_samplers():
     x_fn, y_fn = SequenceResampler(first_ten).fit_resample(x, y)
     np.testing.assert_array_equal(x_fn, x[:10])
     np.testing.assert_array_equal(y_fn, y[:10])
+
+
+class _CountingSMOTE(SMOTE):
+    """SMOTE that records every resampling it does (shared by its clones)."""
+
+    calls = []
+
+    def _fit_resample(self, X, y):
+        type(self).calls.append(X.shape)
+        return super()._fit_resample(X, y)
+
+
+def _nan_at(x, where, value):
+    x = x.copy()
+    x[where] = value
+    return x
+
+
+_X = np.random.default_rng(0).normal(size=(24, 5, 2))
+_Y = np.array([0] * 18 + [1] * 6)
+
+
+def _bad_input_cases():
+    smote = _CountingSMOTE(k_neighbors=2)
+    yield pytest.param(dict(sampler=SMOTE), _X, _Y, TypeError, "sampler", id="class")
+    yield pytest.param(
+        dict(sampler="smote"), _X, _Y, TypeError, "sampler", id="string-sampler"
+    )
+    for value in (np.nan, np.inf, -np.inf):
+        yield pytest.param(
+            dict(sampler=smote),
+            _nan_at(_X, (3, 2, 1), value),
+            _Y,
+            ValueError,
+            "X",
+            id=f"smote-X-{value}",
+        )
+    yield pytest.param(
+        dict(sampler=NearMiss(n_neighbors=1)),
+        _nan_at(_X, (0, 0, 0), np.nan),
+        _Y,
+        ValueError,
+        "X",
+        id="nearmiss-X-nan",
+    )
+    yield pytest.param(
+        dict(sampler=smote),
+        (row for row in _X),
+        _Y,
+        TypeError,
+        "X",
+        id="generator-X",
+    )
+    yield pytest.param({}, _X, (label for label in _Y), TypeError, "y", id="gen-y")
+    yield pytest.param({}, _X, None, ValueError, "y", id="y-None")
+    for value in ("zero", [0.0], np.nan):
+        error = ValueError if value is np.nan else TypeError
+        yield pytest.param(
+            dict(mask_value=value, sampler=smote),
+            _X,
+            _Y,
+            error,
+            "mask_value",
+            id=f"mask_value={value!r}",
+        )
+    for value in ("0", 1.5, True):
+        yield pytest.param(
+            dict(random_state=value),
+            _X,
+            _Y,
+            TypeError,
+            "random_state",
+            id=f"rs={value!r}",
+        )
+    yield pytest.param({}, np.ones((12, 0)), _Y[:12], ValueError, "X", id="0-features")
+    yield pytest.param({}, np.ones(12), _Y[:12], ValueError, "X", id="1-D-X")
+    yield pytest.param({}, _X.astype(complex), _Y, ValueError, "X", id="complex-X")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "x", "y", "error", "name"), list(_bad_input_cases())
+)
+def test_bad_inputs_refused_before_any_work(kwargs, x, y, error, name):
+    _CountingSMOTE.calls.clear()
+    resampler = SequenceResampler(**kwargs)
+    arrays = [a for a in (x, y) if isinstance(a, np.ndarray)]
+    message = assert_refused(
+        lambda: resampler.fit_resample(x, y), error, name, arrays=arrays
+    )
+    assert "Received" in message or "received" in message or "Found" in message
+    assert not _CountingSMOTE.calls  # refused before any resampling
+    assert not hasattr(resampler, "sampler_")  # and nothing was fitted
+
+
+def test_random_state_seeds_the_default_and_the_given_sampler():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6, 2))
+    y = np.array([0] * 32 + [1] * 8)
+
+    def draw(**kwargs):
+        return SequenceResampler(**kwargs).fit_resample(x, y)[0]
+
+    np.testing.assert_array_equal(draw(random_state=3), draw(random_state=3))
+    assert not np.array_equal(draw(random_state=3), draw(random_state=4))
+    smote = SMOTE(k_neighbors=3, random_state=0)
+    np.testing.assert_array_equal(
+        draw(sampler=smote, random_state=7), draw(sampler=smote, random_state=7)
+    )
+    assert not np.array_equal(
+        draw(sampler=smote, random_state=7), draw(sampler=smote, random_state=8)
+    )
+    assert smote.random_state == 0  # the user's sampler is cloned, never changed
+    # Nothing built in __init__: the default sampler is a fit-time choice.
+    resampler = SequenceResampler(random_state=3)
+    assert resampler.get_params() == {
+        "sampler": None,
+        "mask_value": 0.0,
+        "random_state": 3,
+    }
+    resampler.fit(x, y)
+    assert isinstance(resampler.sampler_, RandomOverSampler)
+    assert resampler.sampler_.random_state == 3
+    assert resampler.sampling_strategy_ == {1: 24}
+
+
+def test_container_types_round_trip():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 15 + [1] * 5)
+    x = rng.normal(size=(20, 4, 3)).astype("float32")
+    x_res, y_res = SequenceResampler(random_state=0).fit_resample(x, y.tolist())
+    assert isinstance(y_res, list) and x_res.shape == (30, 4, 3)
+    frame = pd.DataFrame(x[:, :, 0], columns=list("abcd"))
+    labels = pd.Series(y, name="label")
+    resampler = SequenceResampler(NearMiss(n_neighbors=1))
+    x_df, y_s = resampler.fit_resample(frame, labels)
+    assert isinstance(x_df, pd.DataFrame) and list(x_df.columns) == list("abcd")
+    assert isinstance(y_s, pd.Series) and y_s.name == "label"
+    np.testing.assert_array_equal(x_df.to_numpy(), x[resampler.sample_indices_, :, 0])
+    np.testing.assert_array_equal(resampler.get_feature_names_out(), list("abcd"))
+    sparse_x = csr_matrix(x[:, :, 0])
+    x_sp, _ = SequenceResampler(SMOTE(k_neighbors=2), random_state=0).fit_resample(
+        sparse_x, y
+    )
+    dense, _ = SequenceResampler(SMOTE(k_neighbors=2), random_state=0).fit_resample(
+        x[:, :, 0], y
+    )
+    assert issparse(x_sp)
+    np.testing.assert_allclose(x_sp.toarray(), dense, rtol=1e-6)
+
+
+def test_object_integer_labels_and_feature_names_of_sequences():
+    x = np.random.default_rng(0).normal(size=(12, 7, 3))
+    y = np.array([0] * 9 + [1] * 3, dtype=object)
+    resampler = SequenceResampler(random_state=0)
+    x_res, y_res = resampler.fit_resample(x, y)
+    np.testing.assert_array_equal(y_res, y.astype(int)[resampler.sample_indices_])
+    # As scikit-learn's own N-D estimators: the features are the second axis.
+    assert resampler.n_features_in_ == 7 == x_res.shape[1]
+    assert len(resampler.get_feature_names_out()) == 7
+
+
+def test_refit_forgets_attributes_of_the_previous_fit():
+    x = np.random.default_rng(0).normal(size=(20, 5, 2))
+    y = np.array([0] * 15 + [1] * 5)
+    resampler = SequenceResampler(random_state=0).fit(x, y)
+    assert hasattr(resampler, "sample_indices_")
+    resampler.set_params(sampler=SMOTE(k_neighbors=2)).fit(x, y)
+    assert not hasattr(resampler, "sample_indices_")  # SMOTE makes new samples
+    resampler.set_params(sampler=None).fit([x[0][:3]] + list(x[1:]), y)  # ragged
+    assert not hasattr(resampler, "n_features_in_")
+
+
+def test_nan_is_fine_for_samplers_that_do_not_read_x():
+    x = np.random.default_rng(0).normal(size=(20, 5, 2))
+    x[0, 1, 1] = np.nan
+    y = np.array([0] * 15 + [1] * 5)
+    x_res, _ = SequenceResampler(random_state=0).fit_resample(x, y)
+    assert np.isnan(x_res).sum() == 1  # sample 0 (class 0) is kept once
