@@ -1,11 +1,55 @@
 """Class weights for `model.fit(class_weight=...)` and per-sample weights."""
 
+import numbers
+
 import numpy as np
 
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Options,
+    Real,
+    validate_params,
+)
 from keras_seqfix.imbalance._validation import class_counts, class_ids
 
 _METHODS = ("balanced", "effective_number", "inverse_sqrt")
-_NORMALIZE = ("samples", "classes", None)
+_LABELS = [Options(str, {"auto", "sparse", "one_hot"})]
+# One declared place for the arguments of `class_weights` (see `_validation`).
+_CONSTRAINTS = {
+    "method": [Options(str, _METHODS)],
+    "beta": [Interval(Real, 0, 1, closed="left")],
+    "num_classes": [None, Interval(Integral, 2, None, closed="left")],
+    "labels": _LABELS,
+    "normalize": [None, Options(str, {"samples", "classes"})],
+}
+_EXAMPLES = {"method": "balanced", "beta": 0.999, "labels": "auto"}
+
+
+def _check_not_empty(y):
+    if np.size(y) == 0:
+        raise ValueError(
+            "`y` should hold at least one label. Received: an empty array of "
+            f"shape {np.shape(y)}. Pass the training labels, one per sample."
+        )
+
+
+def _check_class_weight(class_weight):
+    """A `{class_id: weight}` dict of finite, non-negative numbers."""
+    for key, weight in class_weight.items():
+        if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
+            raise TypeError(
+                "`class_weight` should map class ids to numbers. Received: "
+                f"class_weight[{key!r}]={weight!r} ({type(weight).__name__}). "
+                "Pass floats, e.g. class_weight = ksf.class_weights(y)."
+            )
+        if not (np.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                "`class_weight` should map class ids to finite weights >= 0. "
+                f"Received: class_weight[{key!r}]={weight!r}. A negative weight "
+                "turns the loss around and NaN makes it NaN; pass e.g. "
+                "class_weight = ksf.class_weights(y)."
+            )
 
 
 def class_weights(
@@ -50,9 +94,11 @@ def class_weights(
         `dict[int, float]` mapping every class id to its weight.
 
     Raises:
-        ValueError: for an unknown `method`, `beta` outside `[0, 1)`, a single
+        ValueError: for an unknown `method`, `labels` or `normalize`, `beta`
+            outside `[0, 1)`, `num_classes` below 2, an empty `y`, a single
             class, a class with no samples, or NaN labels.
-        TypeError: for string labels (encode them with `LabelEncoder`).
+        TypeError: for string labels (encode them with `LabelEncoder`), or an
+            argument of the wrong type.
 
     Examples:
         >>> import numpy as np
@@ -63,15 +109,22 @@ def class_weights(
         >>> round(w[1] / w[0], 2)
         6.23
     """
-    if method not in _METHODS:
-        raise ValueError(
-            f"`method` should be one of {_METHODS}. Received: method={method!r}"
-        )
-    if normalize not in _NORMALIZE:
-        raise ValueError(
-            f"`normalize` should be one of {_NORMALIZE}. Received: "
-            f"normalize={normalize!r}"
-        )
+    validate_params(
+        _CONSTRAINTS,
+        {
+            "method": method,
+            "beta": beta,
+            "num_classes": num_classes,
+            "labels": labels,
+            "normalize": normalize,
+        },
+        examples=_EXAMPLES,
+        hints={
+            "beta": "Cui et al. use 0.9, 0.99, 0.999 or 0.9999; beta -> 1 "
+            "approaches 'balanced'."
+        },
+    )
+    _check_not_empty(y)
     ids, _ = class_ids(y, labels=labels)
     counts = class_counts(ids, num_classes=num_classes)
     classes = np.arange(len(counts))
@@ -83,11 +136,6 @@ def class_weights(
         )
         # sklearn's formula already has a mean weight per sample of 1.
     elif method == "effective_number":
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(
-                "`beta` should be in [0, 1) (Cui et al. use 0.9, 0.99, 0.999, "
-                f"0.9999). Received: beta={beta!r}"
-            )
         weights = (1.0 - beta) / (1.0 - np.power(beta, counts.astype(np.float64)))
     else:
         weights = 1.0 / np.sqrt(counts.astype(np.float64))
@@ -119,8 +167,10 @@ def sample_weights(y, class_weight, *, labels="auto"):
         float32 `np.ndarray` of shape `y.shape` without the one-hot axis.
 
     Raises:
-        ValueError: if `class_weight` has no weight for a class present in `y`.
-        TypeError: if `class_weight` is neither a dict nor a method name.
+        ValueError: if `class_weight` has no weight for a class present in `y`,
+            or a weight that is negative, NaN or infinite; if `y` is empty.
+        TypeError: if `class_weight` is neither a dict nor a method name, or
+            holds a weight that is not a number.
 
     Examples:
         >>> import numpy as np
@@ -129,6 +179,7 @@ def sample_weights(y, class_weight, *, labels="auto"):
         >>> sample_weights(np.array([[0, 2, 2]]), {0: 1.0, 1: 1.0, 2: 3.0}).shape
         (1, 3)
     """
+    validate_params({"labels": _LABELS}, {"labels": labels})
     if isinstance(class_weight, str):
         class_weight = class_weights(y, method=class_weight, labels=labels)
     if not isinstance(class_weight, dict):
@@ -136,6 +187,8 @@ def sample_weights(y, class_weight, *, labels="auto"):
             "`class_weight` should be a dict {class_id: weight} or a method name "
             f"such as 'balanced'. Received: {type(class_weight).__name__}"
         )
+    _check_class_weight(class_weight)
+    _check_not_empty(y)
     ids, _ = class_ids(y, labels=labels)
     present = np.unique(ids)
     missing = [int(c) for c in present if int(c) not in class_weight]

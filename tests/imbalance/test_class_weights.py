@@ -81,7 +81,7 @@ def test_bad_arguments():
     y = labels_from([5, 5])
     with pytest.raises(ValueError, match="`method` should be one of"):
         class_weights(y, method="focal")
-    with pytest.raises(ValueError, match=r"`beta` should be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"`beta` should be a float in \[0, 1\)"):
         class_weights(y, method="effective_number", beta=1.0)
     with pytest.raises(ValueError, match="num_classes"):
         class_weights(y, num_classes=1)
