@@ -3,10 +3,10 @@
 import numpy as np
 from imblearn.base import BaseSampler
 from imblearn.utils import check_sampling_strategy
+from imblearn.utils._tags import get_tags
 from imblearn.utils._validation import ArraysTransformer
 from scipy import sparse
 from sklearn.base import clone
-from sklearn.utils import get_tags
 from sklearn_compat.utils.validation import validate_data
 
 from keras_seqfix.imbalance import _resampler_checks as checks
