@@ -148,3 +148,11 @@ def test_every_page_loads_the_extra_stylesheet(site):
     for page in _pages(site_dir):
         if page.name != "404.html":
             assert "stylesheets/extra.css" in page.read_text(), page
+
+
+def test_benchmark_tables_are_rendered_and_the_hook_is_not_published(site):
+    _, site_dir = site
+    text = (site_dir / "benchmarks" / "index.html").read_text()
+    assert "results:" not in text  # every marker replaced
+    assert "ksf predict s (first, again)</th>" in text  # the rendered table
+    assert not (site_dir / "hooks.py").exists()

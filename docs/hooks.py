@@ -1,0 +1,129 @@
+"""mkdocs hooks: tables rendered from the committed benchmark results.
+
+A page marker `<!-- results:NAME -->` is replaced by the table of
+`benchmarks/results/NAME.json` (the file a benchmark writes with `--output`), so the
+figures on the page are those of the newest committed run, never a hand copy. An
+unknown name or a missing file fails the build. Registered in mkdocs.yml (`hooks:`).
+"""
+
+import ast
+import json
+import pathlib
+import re
+import statistics
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+MARKER = re.compile(r"<!--\s*results:([A-Za-z0-9_-]+)\s*-->")
+
+
+class ResultsError(Exception):
+    """A marker that cannot be rendered (raised as mkdocs' PluginError in a build)."""
+
+
+def _shown(path):
+    """`path` relative to the repository where it is inside it."""
+    try:
+        return path.relative_to(ROOT)
+    except ValueError:
+        return path
+
+
+def _literal(path, name):
+    """The value of the literal assigned to `name` at the top of the script `path`.
+
+    Read without running the script (which imports Keras and aeon), so the docs build
+    needs neither.
+    """
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise ResultsError(f"{_shown(path)} assigns no literal `{name}`")
+
+
+def _rocket(record):
+    """`benchmarks/rocket.py --output`: medians per set, ours beside aeon's."""
+    fcn = _literal(ROOT / "benchmarks" / "recipe.py", "PUBLISHED")
+    not_shipped = _literal(ROOT / "benchmarks" / "rocket.py", "NOT_SHIPPED")
+    seeds = sorted({run["seed"] for run in record["runs"]})
+    lines = [
+        "| set | aeon acc | ksf acc | ksf test loss | FCN | aeon train s | "
+        "ksf train s | ratio | aeon predict s | ksf predict s (first, again) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, medians in record["medians"].items():
+        aeon, ksf = medians["aeon"], medians["ksf"]
+        published = fcn.get(name, {}).get("FCN")
+        label = f"{name} (not shipped)" if name in not_shipped else name
+        cells = [
+            label,
+            f"{aeon['accuracy']:.3f}",
+            f"{ksf['accuracy']:.3f}",
+            f"{ksf['loss']:.3f}",
+            "-" if published is None else f"{published:.3f}",
+            f"{aeon['train_s']:.2f}",
+            f"{ksf['train_s']:.2f}",
+            f"{ksf['train_s'] / aeon['train_s']:.1f}x",
+            f"{aeon['predict_s']:.2f}",
+            f"{ksf['predict_s']:.2f}, {ksf['predict_again_s']:.2f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    per_set = statistics.median(
+        len({r["seed"] for r in record["runs"] if r["set"] == name})
+        for name in record["medians"]
+    )
+    lines += [
+        "",
+        f"*Medians of {int(per_set)} seeds ({', '.join(map(str, seeds))}) per set, "
+        f"CPU seconds; rendered from `benchmarks/results/rocket.json` (run of "
+        f"{record['date']}, commit {record['commit']}, {record['machine']}, "
+        f"{record['backend']} backend). ratio = ksf train s / aeon train s.*",
+    ]
+    return "\n".join(lines)
+
+
+RENDERERS = {"rocket": _rocket}
+
+
+def render(markdown, where="a page"):
+    """`markdown` with every results marker replaced by its table."""
+
+    def replace(match):
+        name = match.group(1)
+        if name not in RENDERERS:
+            raise ResultsError(
+                f"{where}: `<!-- results:{name} -->` names no results table; "
+                f"known: {', '.join(sorted(RENDERERS))}."
+            )
+        path = RESULTS / f"{name}.json"
+        if not path.is_file():
+            raise ResultsError(
+                f"{where}: `<!-- results:{name} -->` needs {_shown(path)}, "
+                "which does not exist; write it with the benchmark's `--output`."
+            )
+        try:
+            return RENDERERS[name](json.loads(path.read_text()))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResultsError(
+                f"{where}: {_shown(path)} is not a {name} results file "
+                f"({type(exc).__name__}: {exc})."
+            ) from exc
+
+    return MARKER.sub(replace, markdown)
+
+
+def on_config(config, **kwargs):
+    """`mkdocs serve` rebuilds when a results file changes."""
+    config.watch.append(str(RESULTS))
+    return config
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    from mkdocs.exceptions import PluginError
+
+    try:
+        return render(markdown, where=page.file.src_uri)
+    except ResultsError as exc:
+        raise PluginError(str(exc)) from exc

@@ -1,0 +1,106 @@
+"""docs/hooks.py renders the benchmark tables from the committed results files."""
+
+import importlib.util
+import json
+import pathlib
+import types
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROCKET = json.loads((ROOT / "benchmarks" / "results" / "rocket.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def hooks():
+    spec = importlib.util.spec_from_file_location(
+        "docs_hooks", ROOT / "docs" / "hooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rows(markdown):
+    """The body rows of the first markdown table in `markdown`, as lists of cells."""
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+
+
+def test_rocket_table_has_the_medians_of_the_results_file(hooks):
+    rows = _rows(hooks.render("<!-- results:rocket -->"))
+    assert [r[0].removesuffix(" (not shipped)") for r in rows] == list(
+        ROCKET["medians"]
+    )
+    for row in rows:
+        m = ROCKET["medians"][row[0].removesuffix(" (not shipped)")]
+        aeon, ksf = m["aeon"], m["ksf"]
+        assert float(row[1]) == pytest.approx(aeon["accuracy"], abs=5e-4)
+        assert float(row[2]) == pytest.approx(ksf["accuracy"], abs=5e-4)
+        assert float(row[3]) == pytest.approx(ksf["loss"], abs=5e-4)
+        assert float(row[5]) == pytest.approx(aeon["train_s"], abs=5e-3)
+        assert float(row[6]) == pytest.approx(ksf["train_s"], abs=5e-3)
+        ratio = ksf["train_s"] / aeon["train_s"]
+        assert float(row[7].removesuffix("x")) == pytest.approx(ratio, abs=0.05)
+        first, again = (float(v) for v in row[9].split(","))
+        assert first == pytest.approx(ksf["predict_s"], abs=5e-3)
+        assert again == pytest.approx(ksf["predict_again_s"], abs=5e-3)
+
+
+def test_rocket_table_takes_fcn_and_shipped_sets_from_the_scripts(hooks):
+    rows = {r[0]: r for r in _rows(hooks.render("<!-- results:rocket -->"))}
+    assert rows["GunPoint"][4] == "1.000"  # benchmarks/recipe.py PUBLISHED
+    assert rows["ArrowHead"][4] == "0.843"
+    assert rows["OSULeaf (not shipped)"][4] == "-"  # benchmarks/rocket.py NOT_SHIPPED
+
+
+def test_caption_names_the_run(hooks):
+    text = hooks.render("<!-- results:rocket -->")
+    assert ROCKET["date"] in text and ROCKET["commit"] in text
+    assert "benchmarks/results/rocket.json" in text
+
+
+def test_text_around_markers_is_kept_and_pages_without_markers_are_unchanged(hooks):
+    page = "# Title\n\nno marker here <!-- a comment -->\n"
+    assert hooks.render(page) == page
+    rendered = hooks.render("before\n\n<!-- results:rocket -->\n\nafter\n")
+    assert rendered.startswith("before\n\n| set |")
+    assert rendered.endswith("\n\nafter\n")
+
+
+def test_unknown_name_fails_and_lists_the_known_ones(hooks):
+    with pytest.raises(hooks.ResultsError, match="results:nope.*known: rocket"):
+        hooks.render("<!-- results:nope -->", where="benchmarks.md")
+
+
+def test_missing_results_file_fails(hooks, monkeypatch, tmp_path):
+    monkeypatch.setattr(hooks, "RESULTS", tmp_path)
+    with pytest.raises(hooks.ResultsError, match=r"rocket\.json.*does not exist"):
+        hooks.render("<!-- results:rocket -->")
+
+
+def test_malformed_results_file_fails(hooks, monkeypatch, tmp_path):
+    (tmp_path / "rocket.json").write_text(json.dumps({"runs": []}))
+    monkeypatch.setattr(hooks, "RESULTS", tmp_path)
+    with pytest.raises(hooks.ResultsError, match="not a rocket results file"):
+        hooks.render("<!-- results:rocket -->")
+
+
+def test_benchmarks_page_renders_rocket_from_the_file_not_a_copy(hooks):
+    page = (ROOT / "docs" / "benchmarks.md").read_text()
+    assert page.count("<!-- results:rocket -->") == 1
+    # No hand-written copy of the results table beside the rendered one.
+    assert "| aeon acc |" not in page
+
+
+def test_build_error_is_a_plugin_error(hooks):
+    exceptions = pytest.importorskip("mkdocs.exceptions")
+    page = types.SimpleNamespace(file=types.SimpleNamespace(src_uri="x.md"))
+    with pytest.raises(exceptions.PluginError, match="x.md"):
+        hooks.on_page_markdown("<!-- results:nope -->", page, config={}, files=[])
+
+
+def test_hook_is_registered_and_not_published():
+    text = (ROOT / "mkdocs.yml").read_text()
+    assert "hooks:\n  - docs/hooks.py" in text
+    assert "exclude_docs: |\n  hooks.py" in text
