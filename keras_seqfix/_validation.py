@@ -468,13 +468,21 @@ def check_token_ids(name, value, *, vocab_size):
         low, high = array.min(), array.max()
         if low < 0 or high >= vocab_size:
             outside = (array < 0) | (array >= vocab_size)
+            if low < 0:
+                fix = (
+                    "Token ids cannot be negative: map them to ids in "
+                    f"[1, {vocab_size}) (0 is padding)."
+                )
+            else:
+                fix = (
+                    f"Pass vocab_size={int(high) + 1} or larger, or map unknown "
+                    f"tokens to a reserved id below {vocab_size} (0 is padding)."
+                )
             raise ValueError(
                 f"`{name}` should hold integer token ids in [0, {vocab_size}) "
                 f"(vocab_size={vocab_size}). Received: ids from {_format(low)} to "
                 f"{_format(high)}, {int(outside.sum())} outside (first at rows "
-                f"{_where(outside)}). Fix: pass vocab_size={int(high) + 1} or "
-                "larger, or map unknown tokens to a reserved id below vocab_size "
-                "(0 is padding)."
+                f"{_where(outside)}). {fix}"
             )
     return array
 

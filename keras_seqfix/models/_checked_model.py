@@ -8,6 +8,12 @@ reverse), string labels, float or non-finite ids, ids out of range or one-hot ro
 that are not probabilities raise an error naming the right `labels=` instead of a
 shape error deep inside the loss (or silent training).
 
+A model whose input feeds an `Embedding` (the token route) also checks its token
+ids in `fit`, `evaluate`, `predict` and `*_on_batch`: fractional floats (which
+Keras would truncate to another token) and ids outside `[0, vocab_size)` (which
+fail deep inside the Embedding lookup, `indices[0,0] = 122 is not in [0, 50)`)
+raise an error naming `x` and the fix. Only in-memory arrays are checked.
+
 What is checked, cheaply:
 - in-memory labels (`y`, `validation_data=(x, y)`): shape, dtype and values.
 - a `tf.data.Dataset` (as `x` or `validation_data`): only the label part of its
@@ -19,6 +25,8 @@ What is checked, cheaply:
 
 import keras
 import numpy as np
+
+from keras_seqfix._validation import check_token_ids
 
 # How to fix a label of the other format, per source: (to ids, to one-hot rows).
 _FIXES = {
@@ -229,7 +237,29 @@ def _spec_shape(spec):
 class CheckedModel(keras.Model):
     """Functional model whose `fit`, `evaluate` and `*_on_batch` check labels."""
 
+    def _vocab_size(self):
+        """`input_dim` of the Embedding fed by the model's only input, or None."""
+        if len(self.inputs) != 1:
+            return None
+        for layer in self.layers:
+            if isinstance(layer, keras.layers.Embedding):
+                try:
+                    fed = layer.input is self.inputs[0]
+                except (AttributeError, ValueError):
+                    fed = False
+                return int(layer.input_dim) if fed else None
+        return None
+
+    def _check_tokens(self, x, argument="x"):
+        vocab_size = self._vocab_size()
+        if vocab_size is None or not isinstance(x, np.ndarray | list):
+            return
+        check_token_ids(argument, x, vocab_size=vocab_size)
+
     def _check(self, y, x=None, validation_data=None):
+        self._check_tokens(x)
+        if isinstance(validation_data, tuple | list) and validation_data:
+            self._check_tokens(validation_data[0], "validation_data")
         labels = _label_format(self)
         if labels is None:
             return
@@ -275,6 +305,10 @@ class CheckedModel(keras.Model):
             **kwargs,
         )
 
+    def predict(self, x, *args, **kwargs):
+        self._check_tokens(x)
+        return super().predict(x, *args, **kwargs)
+
     def fit(self, x=None, y=None, *args, **kwargs):
         self._check(y, x, kwargs.get("validation_data"))
         return super().fit(x, y, *args, **kwargs)
@@ -287,9 +321,9 @@ class CheckedModel(keras.Model):
         return super().evaluate(x, y, *args, **kwargs)
 
     def train_on_batch(self, x, y=None, *args, **kwargs):
-        self._check(y)  # called per batch: O(batch) NumPy work, no dataset peeking
+        self._check(y, x)  # called per batch: O(batch) NumPy work, no dataset peeking
         return super().train_on_batch(x, y, *args, **kwargs)
 
     def test_on_batch(self, x, y=None, *args, **kwargs):
-        self._check(y)
+        self._check(y, x)
         return super().test_on_batch(x, y, *args, **kwargs)

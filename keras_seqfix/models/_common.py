@@ -4,7 +4,14 @@ import numbers
 
 import keras
 
-from keras_seqfix._validation import check_int  # noqa: F401 (shared by builders)
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Options,
+    Real,
+    check_int,
+    check_param,
+)
 from keras_seqfix.models._checked_model import CheckedModel
 
 _LABELS = ("sparse", "one_hot")
@@ -12,64 +19,62 @@ _CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 _POOLINGS = ("last", "attention")
 
 
+# One declared place for the arguments every builder shares (see `_validation`).
+CONSTRAINTS = {
+    "num_classes": [Interval(Integral, 2, None, closed="left")],
+    "labels": [Options(str, _LABELS)],
+    "cell": [Options(str, _CELLS)],
+    "pooling": [Options(str, _POOLINGS)],
+    "rate": [Interval(Real, 0, 1, closed="left")],
+    "penalty": [Interval(Real, 0, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "dimension": [Interval(Integral, 1, None, closed="left")],
+}
+_BINARY_HINT = (
+    "The output is a softmax over the classes: for a yes/no (binary) task pass "
+    "num_classes=2 with labels 0 and 1."
+)
+
+
 def check_rate(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"`{name}` should be a float in [0, 1). Received: {name}={value!r}"
-        )
-    if not 0.0 <= value < 1.0:
-        raise ValueError(
-            f"`{name}` should be a float in [0, 1). Received: {name}={value!r}"
-        )
-    return float(value)
+    """A dropout rate in [0, 1) as a float."""
+    return float(check_param(name, value, CONSTRAINTS["rate"], example=0.3))
 
 
 def check_nonnegative(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` should be a float >= 0. Received: {name}={value!r}")
-    if value < 0:
-        raise ValueError(f"`{name}` should be a float >= 0. Received: {name}={value!r}")
-    return float(value)
+    """A penalty (`l1`, `l2`) >= 0 as a float."""
+    return float(check_param(name, value, CONSTRAINTS["penalty"], example=1e-4))
 
 
 def check_learning_rate(value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"`learning_rate` should be a positive float. Received: learning_rate={value!r}"
-        )
-    if not value > 0:
-        raise ValueError(
-            "`learning_rate` should be a positive float, e.g. 1e-3. "
-            f"Received: learning_rate={value!r}"
-        )
-    return float(value)
+    return float(
+        check_param("learning_rate", value, CONSTRAINTS["learning_rate"], example=1e-3)
+    )
+
+
+def check_shape(name, shape, names, *, optional_first=True):
+    """`shape` as a tuple of dimensions (ints >= 1; the first may be None).
+
+    `names` labels each dimension in the message: `input_shape[1] (height)`.
+    """
+    for i, (dim, label) in enumerate(zip(shape, names, strict=True)):
+        if dim is None and i == 0 and optional_first:
+            continue
+        check_param(f"{name}[{i}] ({label})", dim, CONSTRAINTS["dimension"], example=16)
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 def check_head(num_classes, labels):
     """Validate the softmax head's arguments, which every builder shares."""
-    check_int(
-        "num_classes",
-        num_classes,
-        minimum=2,
-        hint="The output is a softmax over the classes: for a yes/no (binary) "
-        "task pass num_classes=2 with labels 0 and 1.",
-    )
-    if labels not in _LABELS:
-        raise ValueError(
-            f"`labels` should be 'sparse' (integer class ids) or 'one_hot'. "
-            f"Received: labels={labels!r}"
-        )
+    check_int("num_classes", num_classes, minimum=2, hint=_BINARY_HINT)
+    check_param("labels", labels, CONSTRAINTS["labels"], example="sparse")
 
 
 def check_common(num_classes, labels, cell, pooling, units):
     """Validate the arguments both recurrent builders share; return `units`."""
     check_head(num_classes, labels)
-    if cell not in _CELLS:
-        raise ValueError(f"`cell` should be 'lstm' or 'gru'. Received: cell={cell!r}")
-    if pooling not in _POOLINGS:
-        raise ValueError(
-            f"`pooling` should be 'last' or 'attention'. Received: pooling={pooling!r}"
-        )
+    check_param("cell", cell, CONSTRAINTS["cell"], example="lstm")
+    check_param("pooling", pooling, CONSTRAINTS["pooling"], example="last")
     stack = (units,) if isinstance(units, numbers.Integral) else units
     if not isinstance(stack, tuple | list) or not stack:
         raise TypeError(

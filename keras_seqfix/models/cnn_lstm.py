@@ -1,6 +1,7 @@
 """`build_cnn_lstm`: a per-frame CNN backbone followed by a recurrent stack."""
 
 import keras
+import numpy as np
 
 from keras_seqfix.models import _common
 from keras_seqfix.models.backbones import BACKBONE_LAYER_NAME, make_backbone
@@ -73,7 +74,8 @@ def build_cnn_lstm(
 
     Raises:
         ValueError: for a bad value, e.g. an `input_shape` that is not
-            `(frames, height, width, channels)`, an unknown `backbone` name, or
+            `(frames, height, width, channels)` of positive sizes, an unknown
+            `backbone` name, or
             `backbone_weights="imagenet"` with no cached file (the message says how
             to get the file and pass its path).
         TypeError: for an argument of the wrong type.
@@ -89,15 +91,17 @@ def build_cnn_lstm(
     dropout = _common.check_rate("dropout", dropout)
     recurrent_dropout = _common.check_rate("recurrent_dropout", recurrent_dropout)
     reg = _common.regularizer(l1, l2)
+    if isinstance(input_shape, np.ndarray):
+        input_shape = tuple(input_shape.tolist())
     if not isinstance(input_shape, tuple | list) or len(input_shape) != 4:
         raise ValueError(
             "`input_shape` should be (frames, height, width, channels); frames may "
             "be None. For numeric series use build_lstm_classifier. "
             f"Received: input_shape={input_shape!r}"
         )
-    frames, *frame_shape = input_shape
-    if frames is not None:
-        _common.check_int("input_shape[0] (frames)", frames, minimum=1)
+    frames, *frame_shape = _common.check_shape(
+        "input_shape", input_shape, ("frames", "height", "width", "channels")
+    )
     if augmentation is not None and not isinstance(augmentation, keras.layers.Layer):
         raise TypeError(
             "`augmentation` should be a Keras layer, e.g. "

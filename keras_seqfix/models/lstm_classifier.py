@@ -3,8 +3,8 @@
 import inspect
 
 import keras
-import numpy as np
 
+from keras_seqfix._validation import check_finite_array
 from keras_seqfix.models import _common
 from keras_seqfix.models._numeric_route import numeric_branches
 
@@ -174,6 +174,14 @@ def build_lstm_classifier(
                 f"conv_branch={conv_branch!r} with vocab_size={vocab_size!r}"
             )
     else:
+        if adapt_data is not None:
+            check_finite_array(
+                "adapt_data",
+                adapt_data,
+                fix="The normalisation statistics would be NaN and so would every "
+                "prediction: impute or drop those series first (padding should "
+                "be zeros).",
+            )
         inputs, features = numeric_branches(
             input_shape,
             conv_branch=True if conv_branch is None else bool(conv_branch),
@@ -231,7 +239,13 @@ def _token_branch(vocab_size, embedding_dim, embedding_matrix, trainable, stack)
     vocab_size = _common.check_int("vocab_size", vocab_size, minimum=2)
     embedding_dim = _common.check_int("embedding_dim", embedding_dim, minimum=1)
     if embedding_matrix is not None:
-        embedding_matrix = np.asarray(embedding_matrix, dtype="float32")
+        embedding_matrix = check_finite_array(
+            "embedding_matrix",
+            embedding_matrix,
+            fix="Every prediction that reads such a row would be NaN: give the "
+            "missing words zero or random vectors, e.g. "
+            "`m[~np.isfinite(m).all(axis=1)] = 0`.",
+        ).astype("float32")
         if embedding_matrix.shape != (vocab_size, embedding_dim):
             raise ValueError(
                 "`embedding_matrix` should have shape (vocab_size, embedding_dim) = "

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from keras_seqfix._validation import Options, check_finite_array, check_param
 from keras_seqfix.layers.minirocket_features import MiniRocketFeatures
 from keras_seqfix.models import _common
 from keras_seqfix.models._checked_model import check_labels
@@ -97,10 +98,7 @@ def build_rocket_classifier(
     _common.check_head(num_classes, labels)
     timesteps, channels = _check_input_shape(input_shape)
     data = _check_adapt_data(adapt_data, timesteps, channels)
-    if masking not in ("auto", True, False):
-        raise ValueError(
-            f"`masking` should be 'auto', True or False. Received: masking={masking!r}"
-        )
+    check_param("masking", masking, [bool, Options(str, {"auto"})], example="auto")
     if adapt_labels is not None:
         check_labels(
             adapt_labels,
@@ -185,13 +183,12 @@ def _check_input_shape(input_shape):
 
 
 def _check_adapt_data(adapt_data, timesteps, channels):
-    try:
-        data = np.asarray(adapt_data, dtype="float32")
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            "`adapt_data` should be a float array of training series "
-            f"(n, timesteps, {channels}). Received: {type(adapt_data).__name__}"
-        ) from exc
+    data = check_finite_array(
+        "adapt_data",
+        adapt_data,
+        fix="The MiniRocket biases and the feature statistics would be NaN: "
+        "impute or drop those series first (padding should be zeros).",
+    ).astype("float32")
     if (
         data.ndim != 3
         or len(data) == 0
@@ -202,9 +199,9 @@ def _check_adapt_data(adapt_data, timesteps, channels):
             f"`adapt_data` should be a non-empty array (n, {timesteps}, {channels}) "
             f"that matches `input_shape`. Received: shape {data.shape}"
         )
-    if not np.all(np.isfinite(data)):
+    if not np.all(np.isfinite(data)):  # finite float64 beyond float32's range
         raise ValueError(
-            "`adapt_data` holds NaN or inf values; the MiniRocket biases and the "
-            "feature statistics would be NaN. Impute or drop those series first."
+            "`adapt_data` should hold finite float32 numbers. Received: values "
+            "beyond float32's range (about 3.4e38). Rescale the series first."
         )
     return data
