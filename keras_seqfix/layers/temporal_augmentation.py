@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_seqfix._backend.dtypes import augmentation_dtypes
+from keras_seqfix._validation import check_layer_kwargs
 from keras_seqfix.layers import _time_ops
 
 FILLS = ("previous", "zeros")
@@ -75,6 +76,7 @@ class TemporalAugmentation(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
+        check_layer_kwargs(self, kwargs)  # lists the valid names
         # Augmentation keeps the input's dtype under mixed precision policies
         # (see keras_seqfix._backend.dtypes): no autocast of the inputs.
         kwargs.setdefault("autocast", False)

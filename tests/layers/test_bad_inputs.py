@@ -9,6 +9,7 @@ from keras_seqfix.layers import (
     AttentionPooling,
     MiniRocketFeatures,
     SequenceAugmentation,
+    TemporalAugmentation,
     TimeSeriesAugmentation,
 )
 from tests.bad_inputs import assert_refused
@@ -65,6 +66,8 @@ def test_time_series_augmentation_other_arguments(kwargs, error, name):
         (SequenceAugmentation, {"horizontal_flip": True}, None),
         (AttentionPooling, {"unit": 4}, "units"),
         (MiniRocketFeatures, {"n_features": 840}, "num_features"),
+        (TemporalAugmentation, {"crop_len": 8}, "crop_length"),
+        (TemporalAugmentation, {"jitter": 0.1}, None),
     ],
 )
 def test_unknown_keyword_arguments_list_the_valid_ones(layer, kwargs, guess):
