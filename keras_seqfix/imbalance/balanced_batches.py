@@ -1,6 +1,8 @@
 """BalancedBatches: a `keras.utils.PyDataset` of class-balanced batches."""
 
 import math
+import os
+import warnings
 
 import keras
 import numpy as np
@@ -11,6 +13,7 @@ from keras_seqfix.imbalance._draw import (
     interleave,
     per_class_targets,
 )
+from keras_seqfix.imbalance._epoch_state import EpochState
 from keras_seqfix.imbalance._validation import (
     check_same_length,
     class_counts,
@@ -32,10 +35,29 @@ class BalancedBatches(keras.utils.PyDataset):
     every epoch, each class is cycled through a permutation so that over epochs
     every majority sample is seen, and the last partial batch is kept.
 
+    Coverage: a class of `n_c` samples drawn `m_c` times an epoch has every one
+    of its samples trained within `ceil(n_c / m_c)` epochs. With
+    `"undersample"` that is every majority sample within
+    `ceil(n_major / n_minor)` epochs; with `"oversample"` every sample in every
+    epoch; with `"sqrt"` the classes above the tempered share within
+    `ceil(n_c / m_c)` epochs, the others in every epoch.
+
+    Epochs: the first epoch of `model.fit` trains on the draw made at
+    construction (`epoch_indices`) and each later epoch on the next draw, on
+    every backend. (On JAX and torch keep `workers=1`: with more, Keras 3.15
+    reads ahead while it builds the model and then serves each epoch the
+    batches read ahead in the one before; this warns.) `on_epoch_end` draws anew once an epoch
+    begun with `on_epoch_begin` has read every batch of the current draw (with
+    `steps_per_epoch` below `len(batches)`, after as many epochs as that
+    takes); the calls Keras makes before the first epoch discard nothing. A
+    hand-written loop reads the batches and calls `on_epoch_end()` after each
+    epoch: the new draw is made at its next read.
+
     Args:
         x: samples, indexable by an integer array (NumPy array or memmap of shape
-            `(n, ...)`), or a sequence of items (file paths, variable-length
-            arrays) read by `loader`.
+            `(n, ...)`), or a sequence of items (variable-length arrays, or file
+            paths read by `loader`). A generator or `tf.data.Dataset` cannot be
+            indexed by sample: materialise it, or write its samples to files.
         y: labels, integer ids `(n,)` or one-hot rows `(n, num_classes)`; batches
             return them in this format.
         batch_size: samples per batch. Defaults to `32`.
@@ -54,11 +76,18 @@ class BalancedBatches(keras.utils.PyDataset):
             y_batch)` applied to every batch (augmentation, padding of
             variable-length items, mixup).
         loader: optional callable that turns one item of `x` (e.g. a file path)
-            into one sample array; the batch is their `np.stack`.
+            into one sample array; the batch is their `np.stack`. Needed when
+            `x` holds strings or paths.
         shuffle: draw in random order. With `False` every class is walked in
             index order (reproducible debugging). Defaults to `True`.
         **kwargs: `keras.utils.PyDataset` arguments: `workers`,
             `use_multiprocessing`, `max_queue_size`.
+
+    Raises:
+        TypeError: if `x` cannot be indexed by sample (a generator, a dataset),
+            or `transform` or `loader` is not callable.
+        ValueError: if `x` holds file paths or strings and `loader` is not
+            given, or for bad `strategy`, `batch_size`, labels or lengths.
 
     Examples:
         >>> import numpy as np
@@ -70,6 +99,15 @@ class BalancedBatches(keras.utils.PyDataset):
         >>> x_batch, y_batch = batches[0]
         >>> x_batch.shape, np.bincount(y_batch).tolist()
         ((10, 2), [5, 5])
+        >>> first = batches.epoch_indices.copy()
+        >>> batches.on_epoch_end()  # Keras's call before the first epoch
+        >>> batches.on_epoch_begin()  # the first epoch begins: the same draw
+        >>> bool((batches.epoch_indices == first).all())
+        True
+        >>> epoch = [batches[i] for i in range(len(batches))]
+        >>> batches.on_epoch_end()  # that epoch ends: a new draw
+        >>> bool((batches.epoch_indices == first).all())
+        False
     """
 
     def __init__(
@@ -102,7 +140,10 @@ class BalancedBatches(keras.utils.PyDataset):
         for name, fn in (("transform", transform), ("loader", loader)):
             if fn is not None and not callable(fn):
                 raise TypeError(f"`{name}` should be callable. Received: {fn!r}")
+        _check_indexable(x)
         check_same_length(x, y)
+        if loader is None:
+            _check_items_need_no_loader(x)
         self.y = np.asarray(y)
         ids, one_hot = class_ids(self.y)
         if ids.ndim != 1:
@@ -133,13 +174,22 @@ class BalancedBatches(keras.utils.PyDataset):
         self._cyclers = [
             ClassCycler(np.flatnonzero(ids == c), self._rng, shuffle) for c in present
         ]
+        self._epochs = EpochState()
         self._draw()
+
+    @property
+    def epoch_indices(self):
+        """The sample indices of the current epoch, in batch order."""
+        if self._epochs.due():
+            self._draw()
+        return self._epoch_indices
 
     def _draw(self):
         groups = [
             cyc.take(m) for cyc, m in zip(self._cyclers, self._targets, strict=True)
         ]
-        self.epoch_indices = interleave(groups, self._rng, self.shuffle)
+        self._epoch_indices = interleave(groups, self._rng, self.shuffle)
+        self._epochs.drawn()
 
     def __len__(self):
         return math.ceil(int(self._targets.sum()) / self.batch_size)
@@ -152,6 +202,7 @@ class BalancedBatches(keras.utils.PyDataset):
         chosen = self.epoch_indices[
             index * self.batch_size : (index + 1) * self.batch_size
         ]
+        self._epochs.note(index)
         # Sorted indices read memmaps and HDF5 datasets front to back.
         chosen = np.sort(chosen)
         x_batch = self._gather(chosen)
@@ -180,6 +231,56 @@ class BalancedBatches(keras.utils.PyDataset):
             )
         return np.stack(items)
 
+    def on_epoch_begin(self):
+        """Start an epoch on the current draw (Keras calls it before each epoch)."""
+        build_step = self._epochs.begin()
+        if build_step and self.workers > 1 and keras.backend.backend() != "tensorflow":
+            warnings.warn(
+                f"BalancedBatches(workers={self.workers}) on the "
+                f"{keras.backend.backend()} backend: Keras reads batches ahead "
+                "while it builds the model, then serves each epoch the batches "
+                "read ahead in the one before, so epochs train mostly on the "
+                "previous draw. Fix: pass workers=1 on this backend.",
+                stacklevel=2,
+            )
+
     def on_epoch_end(self):
-        """Draw the next epoch's balanced indices (Keras calls it after each epoch)."""
-        self._draw()
+        """Draw the next epoch's balanced indices (Keras calls it after each epoch).
+
+        After an epoch begun with `on_epoch_begin` that read every batch of the
+        draw, the new draw is made at once (before Keras restarts its workers).
+        Any other call (the one Keras makes before the first epoch, or a
+        hand-written loop's) takes effect at the next read of a batch or of
+        `epoch_indices` from the same thread, and is dropped if an epoch begins
+        first: a draw nobody trained on is kept.
+        """
+        processes = self.use_multiprocessing and self.workers > 0
+        if self._epochs.end(
+            len(self), workers=processes or self.workers > 1, processes=processes
+        ):
+            self._draw()
+
+
+def _check_indexable(x):
+    if not (hasattr(x, "__getitem__") and hasattr(x, "__len__")):
+        raise TypeError(
+            "`x` should be indexable by sample: a NumPy array or memmap of shape "
+            "(n, ...), or a sequence of n items (file paths with a `loader`, "
+            f"variable-length arrays). Received: x of type {type(x).__name__}, "
+            "which has no len() or [index]. Fix: materialise a generator or "
+            "dataset with x = np.stack(list(samples)), or write its samples to "
+            "files and pass their paths with loader=np.load."
+        )
+
+
+def _check_items_need_no_loader(x):
+    # One item only: `x` may be a memmap or a lazy sequence of files.
+    first = x[0]
+    if isinstance(first, str | bytes | os.PathLike):
+        raise ValueError(
+            "`loader` should be a callable that reads one item of `x` when `x` "
+            "holds file paths or strings; without it the batches would be arrays "
+            f"of strings. Received: loader=None and x of {len(x)} items such as "
+            f"{first!r}. Fix: pass loader=np.load for .npy files, or your own "
+            "function that returns one sample as an array."
+        )
