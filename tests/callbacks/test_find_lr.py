@@ -84,7 +84,7 @@ def test_restores_exactly_after_exception_mid_run(monkeypatch, error):
 def test_nan_loss_stops_and_restores():
     model = _model(keras.optimizers.SGD(0.01))
     x, y = _data()
-    # NaN arrays are refused up front (tests/callbacks/test_bad_inputs.py); a
+    # NaN arrays are refused up front (tests/callbacks/test_callback_bad_inputs.py); a
     # dataset is not read ahead, so its fourth batch gives a NaN loss.
     x[5 * 8] = np.nan
 
