@@ -23,7 +23,15 @@ if _os.path.basename((getattr(_sys, "argv", None) or [""])[0]) in (
     _native_log_filter.install()
 
 # Every subpackage, then each one's public names re-exported at top level.
-from keras_seqfix import callbacks, datasets, diagnosis, imbalance, layers, models
+from keras_seqfix import (
+    callbacks,
+    datasets,
+    diagnosis,
+    imbalance,
+    layers,
+    models,
+    tuning,  # keras_tuner is imported only when it is used
+)
 from keras_seqfix.callbacks import (
     GradientNormMonitor,
     LRFinderResult,
@@ -64,6 +72,7 @@ from keras_seqfix.models import (
     fit_recipe,
     unfreeze_backbone,
 )
+from keras_seqfix.tuning import tune
 
 __all__ = [
     "__version__",
@@ -73,6 +82,8 @@ __all__ = [
     "imbalance",
     "layers",
     "models",
+    "tuning",
+    "tune",
     *callbacks.__all__,
     *datasets.__all__,
     *diagnosis.__all__,

@@ -17,7 +17,15 @@ import pytest
 import keras_seqfix as ksf
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SUBPACKAGES = ["models", "layers", "imbalance", "callbacks", "diagnosis", "datasets"]
+SUBPACKAGES = [
+    "models",
+    "layers",
+    "imbalance",
+    "callbacks",
+    "diagnosis",
+    "datasets",
+    "tuning",
+]
 PUBLIC = [
     (sub, name)
     for sub in SUBPACKAGES
