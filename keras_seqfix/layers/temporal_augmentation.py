@@ -20,8 +20,11 @@ class TemporalAugmentation(keras.layers.Layer):
 
     1. Crop (`crop_length`): a window of `crop_length` steps at a random start
        (temporal jitter). With `stride_jitter=k` the window reads every `s`-th step,
-       `s` drawn from `1, ..., 1 + k` per sequence (playback speed). Steps past the
-       end (a sequence shorter than the window) repeat the last step.
+       `s` drawn from `1, ..., 1 + k` per sequence (playback speed). Inputs with
+       fewer steps than `crop_length` raise a `ValueError` when the number of
+       steps is known at call time; when it is only known at run time
+       (variable-length elements in a `tf.data` map), steps past the end repeat
+       the last step.
     2. Shift (`max_shift`): the sequence moves by `k` steps, `k` drawn from
        `[-max_shift, max_shift]`; the steps shifted in repeat the first or last step.
     3. Frame dropout (`frame_dropout`): each output step is dropped with this
@@ -32,8 +35,14 @@ class TemporalAugmentation(keras.layers.Layer):
 
     At inference (`training=False`) the layer is the identity, except that
     `crop_length` takes the central window so that shapes match training. Apply it
-    before padding variable-length sequences (e.g. in a `tf.data` map), since it
-    treats padded steps as steps.
+    before padding variable-length sequences, since it treats padded steps as
+    steps: in a `tf.data` map over single sequences, pass `sequence_rank` (2 for
+    `(time, features)`) so that each element is read as one sequence, not as a
+    batch.
+
+    One sequence without its batch axis is augmented as a batch of one and
+    returned without it: always with `sequence_rank`, and otherwise when its rank
+    is one less than the rank the layer was built with (e.g. inside a model).
 
     Args:
         crop_length: length of the random window, or `None` for no crop. Defaults
@@ -45,13 +54,26 @@ class TemporalAugmentation(keras.layers.Layer):
         fill: how dropped steps are filled, `"previous"` or `"zeros"`. Defaults to
             `"previous"`.
         seed: integer seed for reproducible draws. Defaults to `None`.
+        sequence_rank: rank of one sequence without the batch axis (1 for
+            `(time,)` token ids, 2 for `(time, features)` series, 4 for
+            `(frames, height, width, channels)` clips). Inputs of this rank are
+            one sequence, inputs of one more a batch, any other rank an error.
+            `None` reads every input as `(batch, time, ...)`, except one of rank
+            one less than the layer was built with. Defaults to `None`.
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:
-        `(batch, time, ...)`; `time` may be `None`.
+        `(batch, time, ...)`, or `(time, ...)` for one sequence (see
+        `sequence_rank`); `time` may be `None`.
 
     Output shape:
-        `(batch, crop_length, ...)` with a crop, else the input shape.
+        `(batch, crop_length, ...)` with a crop, else the input shape (without
+        the batch axis for one sequence).
+
+    Raises:
+        ValueError: for bad arguments, an input of rank below 2 that is not one
+            sequence, an input rank that does not match `sequence_rank`, or
+            inputs with fewer steps than `crop_length`.
 
     Examples:
         >>> import numpy as np
@@ -63,6 +85,9 @@ class TemporalAugmentation(keras.layers.Layer):
         >>> out = np.asarray(aug(steps, training=True))[0, :, 0]
         >>> bool(np.all(np.diff(out) == 1))  # a contiguous window at a random start
         True
+        >>> one = ksf.layers.TemporalAugmentation(crop_length=4, sequence_rank=2)
+        >>> tuple(one(np.zeros((10, 2), "float32")).shape)  # one (time, features)
+        (4, 2)
     """
 
     def __init__(
@@ -74,6 +99,7 @@ class TemporalAugmentation(keras.layers.Layer):
         stride_jitter=0,
         fill="previous",
         seed=None,
+        sequence_rank=None,
         **kwargs,
     ):
         check_layer_kwargs(self, kwargs)  # lists the valid names
@@ -117,13 +143,77 @@ class TemporalAugmentation(keras.layers.Layer):
         self.max_shift = max_shift
         self.frame_dropout = float(frame_dropout)
         self.stride_jitter = stride_jitter
+        if sequence_rank is not None and (
+            isinstance(sequence_rank, bool)
+            or not isinstance(sequence_rank, int)
+            or sequence_rank < 1
+        ):
+            raise ValueError(
+                "`sequence_rank` should be a positive integer (the rank of one "
+                "sequence without the batch axis, e.g. 2 for (time, features)) or "
+                f"None. Received: sequence_rank={sequence_rank!r}"
+            )
         self.fill = fill
         self.seed = seed
+        self.sequence_rank = sequence_rank
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self._built_rank = None
+
+    def build(self, input_shape):
+        if self.sequence_rank is None and len(input_shape) >= 2:
+            self._built_rank = len(input_shape)
+        super().build(input_shape)
+
+    def _one_sequence(self, shape):
+        """Whether `shape` is one sequence (no batch axis); checks rank and steps."""
+        shape = tuple(shape)
+        rank = len(shape)
+        if self.sequence_rank is not None:
+            if rank not in (self.sequence_rank, self.sequence_rank + 1):
+                raise ValueError(
+                    f"With sequence_rank={self.sequence_rank}, the input should "
+                    f"have rank {self.sequence_rank} (one sequence) or "
+                    f"{self.sequence_rank + 1} (a batch of them). Received: input "
+                    f"of shape {shape}. Fix: pass the rank of one sequence as "
+                    "`sequence_rank`, or None for batches only."
+                )
+            one = rank == self.sequence_rank
+        elif self._built_rank is not None and rank == self._built_rank - 1:
+            one = True
+        elif rank < 2:
+            raise ValueError(
+                "TemporalAugmentation expects inputs of shape (batch, time, ...), "
+                f"rank 2 or more. Received: input of shape {shape}. Fix: add the "
+                "batch axis (x[None]), or for one sequence pass its rank as "
+                f"sequence_rank={max(rank, 1)}."
+            )
+        else:
+            one = False
+        steps = shape[0] if one else shape[1]
+        crop = self.crop_length
+        if crop is not None and steps is not None and steps < crop:
+            hint = ""
+            if self.sequence_rank is None and not one:
+                hint = (
+                    f" If the input is one sequence, pass sequence_rank={rank} so "
+                    "that its first axis is time."
+                )
+            raise ValueError(
+                "`crop_length` should be at most the number of steps. Received: "
+                f"crop_length={crop} for an input of shape {shape}, read as "
+                f"{'(time, ...)' if one else '(batch, time, ...)'}: {steps} steps."
+                f" Fix: crop_length={steps} or less, or pad the sequences to {crop}"
+                f" steps first (keras.utils.pad_sequences(x, maxlen={crop}, "
+                f"padding='post')).{hint}"
+            )
+        return one
 
     def compute_output_shape(self, input_shape):
+        one = self._one_sequence(input_shape)
         if self.crop_length is None:
             return tuple(input_shape)
+        if one:
+            return (self.crop_length, *input_shape[1:])
         return (input_shape[0], self.crop_length, *input_shape[2:])
 
     def compute_output_spec(self, inputs, training=True):
@@ -136,6 +226,11 @@ class TemporalAugmentation(keras.layers.Layer):
         x = ops.convert_to_tensor(inputs)
         if keras.backend.is_float_dtype(x.dtype):  # token ids stay integers
             x = ops.cast(x, augmentation_dtypes(x, self.compute_dtype)[1])
+        if self._one_sequence(x.shape):
+            return ops.squeeze(self._augment(ops.expand_dims(x, 0), training), 0)
+        return self._augment(x, training)
+
+    def _augment(self, x, training):
         batch, time = ops.shape(x)[0], ops.shape(x)[1]
         last = ops.cast(time, "float32") - 1.0
         if not training:
@@ -204,6 +299,7 @@ class TemporalAugmentation(keras.layers.Layer):
                 "stride_jitter": self.stride_jitter,
                 "fill": self.fill,
                 "seed": self.seed,
+                "sequence_rank": self.sequence_rank,
             }
         )
         return config
