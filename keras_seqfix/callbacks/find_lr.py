@@ -201,12 +201,18 @@ def _check_model(model):
 
 
 def _check_labels(model, y):
-    """Labels against a categorical loss: format and class range (arrays only)."""
+    """Labels against a categorical loss: format and class range.
+
+    Only for arrays and a single `(batch, num_classes)` output, the case of
+    one label per sample that `check_labels` knows.
+    """
     from keras_seqfix.models._checked_model import _label_format, check_labels
 
     labels = _label_format(model)
     outputs = getattr(model, "outputs", None)
     if labels is None or not outputs or len(outputs) != 1 or not _is_array(y):
+        return
+    if len(outputs[0].shape) != 2:  # per-timestep outputs: left to Keras
         return
     num_classes = outputs[0].shape[-1]
     if num_classes:

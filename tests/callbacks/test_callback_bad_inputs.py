@@ -287,3 +287,16 @@ def test_find_lr_valid_call_gives_no_warning(model, data):
         warnings.simplefilter("error", UserWarning)
         result = find_lr(model, x, y, batch_size=8, num_steps=5, verbose=0)
     assert len(result.lrs) == 5
+
+
+def test_find_lr_leaves_per_timestep_labels_to_keras():
+    # A tagger: (n, T) sparse labels for a (n, T, k) output are valid.
+    model = keras.Sequential(
+        [keras.Input((5, 4)), keras.layers.Dense(3, activation="softmax")]
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 5, 4)).astype("float32")
+    y = rng.integers(0, 3, (32, 5))
+    result = find_lr(model, x, y, batch_size=8, num_steps=5, verbose=0)
+    assert len(result.lrs) == 5
