@@ -26,7 +26,8 @@ class BalancedBatches(keras.utils.PyDataset):
 
     Give it to `model.fit` in place of `x, y`. Each epoch draws a new balanced set
     of sample indices, spread evenly so that (with `"oversample"` and
-    `"undersample"`) every batch holds each class within one sample of its share. Samples are gathered per batch with `x[indices]`, so `x` is never
+    `"undersample"`) every batch holds each class within one sample of its
+    share. Samples are gathered per batch with `x[indices]`, so `x` is never
     copied: it may be a `np.memmap`, or a list of file paths with a `loader` that
     reads one sample, for data that does not fit in memory.
 
@@ -44,14 +45,15 @@ class BalancedBatches(keras.utils.PyDataset):
 
     Epochs: the first epoch of `model.fit` trains on the draw made at
     construction (`epoch_indices`) and each later epoch on the next draw, on
-    every backend. (On JAX and torch keep `workers=1`: with more, Keras 3.15
-    reads ahead while it builds the model and then serves each epoch the
-    batches read ahead in the one before; this warns.) `on_epoch_end` draws anew once an epoch
-    begun with `on_epoch_begin` has read every batch of the current draw (with
+    every backend. `on_epoch_end` draws anew once an epoch begun with
+    `on_epoch_begin` has read every batch of the current draw (with
     `steps_per_epoch` below `len(batches)`, after as many epochs as that
     takes); the calls Keras makes before the first epoch discard nothing. A
     hand-written loop reads the batches and calls `on_epoch_end()` after each
-    epoch: the new draw is made at its next read.
+    epoch: the new draw is made at its next read. On JAX and torch keep
+    `workers=1`: with more, Keras 3.15 reads ahead while it builds the model,
+    then serves each epoch the batches read ahead in the one before (this
+    warns).
 
     Args:
         x: samples, indexable by an integer array (NumPy array or memmap of shape
