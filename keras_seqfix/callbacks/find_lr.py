@@ -376,9 +376,9 @@ def find_lr(
     raw = finder.result.raw_losses
     if len(raw) and not math.isfinite(raw[0]):
         raise ValueError(
-            "The loss of the first batch was not finite (at start_lr="
-            f"{finder.start_lr:.3g}, where training barely moves), so the range "
-            "test has nothing to suggest. Received: `x` or `y` that give a "
+            "The loss of the first batch was not finite (computed before any "
+            "update, so no learning rate is to blame), and the range test has "
+            "nothing to suggest. Received: `x` or `y` that give a "
             f"{raw[0]} loss: check them for NaN/inf and extreme values, and the "
             "model's output for NaN. The model is restored as it was."
         )
