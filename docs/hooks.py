@@ -84,7 +84,39 @@ def _rocket(record):
     return "\n".join(lines)
 
 
-RENDERERS = {"rocket": _rocket}
+def _label_noise(record):
+    """`benchmarks/label_noise.py --output`: found flips and false alarms, by role."""
+    lines = [
+        "| sets | labels flipped | cases | `noisy_labels` found | median precision "
+        "of the listed samples | median flagged share |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for role in ("calibration", "held out"):
+        cases = [c for c in record["cases"] if c["role"] == role]
+        sets = ", ".join(dict.fromkeys(c["set"] for c in cases))
+        for rate in sorted({c["rate"] for c in cases}):
+            group = [c for c in cases if c["rate"] == rate]
+            found = sum(c["finding"] is not None for c in group)
+            precision = [c["listed_precision"] for c in group if c["listed_precision"]]
+            cells = [
+                f"{role}: {sets}",
+                f"{rate:.0%}",
+                str(len(group)),
+                f"{found} of {len(group)}" + (" (false alarms)" if rate == 0 else ""),
+                f"{statistics.median(precision):.2f}" if precision else "-",
+                f"{statistics.median(c['flagged_fraction'] for c in group):.3f}",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "*Rendered from `benchmarks/results/label_noise.json` (run of "
+        f"{record['date']}, commit {record['commit']}, {record['machine']}, "
+        f"{record['backend']} backend).*",
+    ]
+    return "\n".join(lines)
+
+
+RENDERERS = {"rocket": _rocket, "label_noise": _label_noise}
 
 
 def render(markdown, where="a page"):

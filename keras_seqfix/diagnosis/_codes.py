@@ -18,14 +18,17 @@ CAUSE_CODES = (
     "underfitting",
     "overfitting",
     "train_inference_discrepancy",
+    "architecture_mismatch",
+    "noisy_labels",
 )
-"""Every cause code a `Finding` can carry, in the order of the spec (17 codes).
+"""Every cause code a `Finding` can carry: the 17 of the spec, then the codes that
+read the reference (`architecture_mismatch`, `noisy_labels`).
 
 Examples:
 
     >>> import keras_seqfix as ksf
     >>> len(ksf.diagnosis.CAUSE_CODES), ksf.diagnosis.CAUSE_CODES[:2]
-    (17, ('label_loss_mismatch', 'output_activation_mismatch'))
+    (19, ('label_loss_mismatch', 'output_activation_mismatch'))
 """
 
 # code -> (cause, evidence measured, default fix). The checks write fixes with the
@@ -126,6 +129,20 @@ CATALOGUE = {
         "(BatchNormalization statistics, heavy dropout).",
         "loss of the same batch with training=True vs training=False",
         "keras.layers.LayerNormalization() instead of BatchNormalization; lower dropout",
+    ),
+    "architecture_mismatch": (
+        "A fast reference model that needs no tuning does far better than your "
+        "trained model: the architecture (or its training) does not suit the data.",
+        "reference vs your model's balanced accuracy on the same held-out samples",
+        "model = ksf.build_rocket_classifier(k, input_shape=..., adapt_data=x, "
+        "adapt_labels=y)  # or the builder for your data",
+    ),
+    "noisy_labels": (
+        "Some labels contradict what the rest of the data says: mislabelled samples "
+        "set a floor under the loss.",
+        "confident learning (cleanlab) on the reference's out-of-fold probabilities: "
+        "count, fraction, most likely mislabelled samples",
+        "check the listed samples' labels; drop or relabel them",
     ),
 }
 

@@ -209,9 +209,15 @@ class Context:
     y_val: np.ndarray | None = None
     val_ids: np.ndarray | None = None
     weighted: bool = False  # class_weight or sample_weight given to diagnose
+    trained: bool = False  # the user's model has taken an optimizer step
     batch_size: int = 32
     seed: int = 0
     measurements: dict = dataclasses.field(default_factory=dict)
+    # The reference's sample rows, out-of-fold probabilities and classes (see
+    # _reference.fit_reference).
+    reference_rows: np.ndarray | None = None
+    reference_oof: np.ndarray | None = None
+    reference_classes: np.ndarray | None = None
     notes: list = dataclasses.field(default_factory=list)
     # Evidence a check or probe could not measure, one sentence each: a report
     # with any is inconclusive, never healthy.

@@ -14,8 +14,8 @@ def plot_report(report, path=None):
             "`DiagnosisReport.plot()` needs matplotlib. Install it with "
             "`pip install 'keras-seqfix[plot]'`."
         ) from exc
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    curves, lr_ax, grad_ax = axes
+    fig, axes = plt.subplots(1, 4, figsize=(19, 4))
+    curves, lr_ax, grad_ax, class_ax = axes
 
     for name, values in report.history.items():
         if name.endswith("loss") and len(values):
@@ -48,7 +48,26 @@ def plot_report(report, path=None):
     else:
         grad_ax.text(0.5, 0.5, "not measured", ha="center", transform=grad_ax.transAxes)
     grad_ax.set(title="Gradient norm per layer (at init)", ylabel="L2 norm")
+    _per_class(class_ax, report)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100)
     return fig
+
+
+def _per_class(ax, report):
+    """Per-class recall of the user's model, with the reference's balanced
+    accuracy as a line: the classes the model misses, against what is possible."""
+    view, ref = report.per_class, report.reference or {}
+    if view:
+        classes = list(view["recall"])
+        ax.bar(range(len(classes)), [view["recall"][c] for c in classes])
+        ax.set_xticks(range(len(classes)), [str(c) for c in classes])
+    else:
+        ax.text(0.5, 0.5, "model untrained", ha="center", transform=ax.transAxes)
+    if ref.get("balanced_accuracy") is not None:
+        ax.axhline(
+            ref["balanced_accuracy"], color="g", ls="--", label="reference (balanced)"
+        )
+        ax.legend(loc="lower right")
+    ax.set(title="Recall per class", xlabel="class", ylabel="recall", ylim=(0, 1.05))

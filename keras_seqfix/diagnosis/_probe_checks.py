@@ -136,12 +136,14 @@ def check_learning_rate(ctx, fit_user, fit_best, diverged):
     drop = _get(m, "lr_test_drop_at_your_lr", math.nan)
     at_min = _get(m, "lr_test_lr_at_min", math.nan)
     probe_lr = _get(m, "probe_lr", lr)
+    # The rate of the second one-batch overfit (the suggestion), if it ran.
+    batch_lr = _get(m, "batch_best_lr_rate", probe_lr)
     high = 0.0
     if diverged:
         high = 0.9
     elif beyond and (not fit_user or rises >= 0.35):
         high = 0.8
-    elif not fit_user and fit_best and probe_lr <= lr / 10:
+    elif not fit_user and fit_best and batch_lr <= lr / 10:
         high = 0.7
     elif beyond:
         high = 0.35
@@ -162,9 +164,9 @@ def check_learning_rate(ctx, fit_user, fit_best, diverged):
     # At the higher rate the same batch fitted, or its loss fell by a quarter.
     moved_best = fit_best or _get(m, "batch_best_lr_end") <= 0.75 * start
     low = 0.0
-    if frozen and moved_best and not fit_user and probe_lr > lr:
+    if frozen and moved_best and not fit_user and batch_lr > lr:
         low = 0.85
-    elif not fit_user and fit_best and probe_lr >= 30 * lr:
+    elif not fit_user and fit_best and batch_lr >= 30 * lr:
         low = 0.85  # one batch: no progress at your rate, fitted at the higher one
     elif test_says_low and not fit_user and fit_best:
         low = 0.85

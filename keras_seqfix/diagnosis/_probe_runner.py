@@ -2,6 +2,7 @@
 
 import math
 
+import keras
 import numpy as np
 
 from keras_seqfix.diagnosis import _probe
@@ -93,6 +94,9 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     x, y, ids = ctx.x[index], ctx.y[index], ctx.labels.ids[index]
     (xt, yt, idt), (xh, yh, idh) = _probe.split_holdout(ctx, x, y, ids, rng)
     m["probe_samples"], m["holdout_samples"] = len(xt), len(xh)
+    # The copy's initial weights come from Keras's global generator: seed it, so
+    # that the same call gives the same probes (and verdict) every time.
+    keras.utils.set_random_seed(ctx.seed)
     model, cloned = _probe.probe_model(ctx.model)
     m["probe_on_copy"] = cloned
     if not cloned:
@@ -260,11 +264,27 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     )
     if user_lr is not None and probe_lr is not None:
         m["probe_lr"] = probe_lr
-        if probe_lr != user_lr and not _fits_batch(m):
+        # A batch loss frozen at your rate (within 5% of its start) is what a
+        # rate far too low looks like, signal or none: try the range test's
+        # suggestion then, even if the test was too flat to move the data
+        # probes off your rate.
+        batch_lr = probe_lr
+        suggestion = m.get("lr_suggestion", math.nan)
+        start, end = m.get("batch_start", math.nan), m.get("batch_end", math.nan)
+        frozen = end >= 0.95 * start
+        if (
+            batch_lr == user_lr
+            and frozen
+            and math.isfinite(suggestion)
+            and suggestion > 1.01 * user_lr
+        ):
+            batch_lr = float(np.clip(suggestion, 1e-6, 1.0))
+        if batch_lr != user_lr and not _fits_batch(m):
+            m["batch_best_lr_rate"] = batch_lr
             attempt(
-                f"overfit one small batch at {probe_lr:.2g}",
+                f"overfit one small batch at {batch_lr:.2g}",
                 overfit_batch("batch_best_lr", extend=True),
-                lr=probe_lr,
+                lr=batch_lr,
             )
     attempt("short training on real labels", real_labels, lr=probe_lr)
     m["val_acc_majority"] = float(np.bincount(idh).max() / len(idh))

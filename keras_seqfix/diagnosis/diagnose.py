@@ -6,7 +6,12 @@ import time
 import keras
 import numpy as np
 
-from keras_seqfix.diagnosis import _data_checks, _history_checks, _model_checks
+from keras_seqfix.diagnosis import (
+    _data_checks,
+    _history_checks,
+    _model_checks,
+    _reference_checks,
+)
 from keras_seqfix.diagnosis._inputs import (
     Context,
     as_array,
@@ -27,6 +32,7 @@ _ROOT_CAUSES = (
     "padding_without_mask",
 )
 _SYMPTOMS = (
+    "architecture_mismatch",
     "no_signal",
     "underfitting",
     "lr_too_high",
@@ -53,6 +59,7 @@ def diagnose(
     lr_test=True,
     class_weight=None,
     sample_weight=None,
+    reference=True,
 ):
     """Find out why a sequence classifier's loss stays high.
 
@@ -94,6 +101,16 @@ def diagnose(
             check then only informs. Defaults to `None`.
         sample_weight: the `sample_weight` you give `fit`, if any (same effect).
             Defaults to `None`.
+        reference: fit the reference, a fast model that needs no tuning, to
+            measure what the data supports: MiniRocket features for numeric
+            series, TF-IDF of the token ids for token sequences, a coarse grid
+            of each frame for image sequences, each with ridge regression
+            (`sklearn.linear_model.RidgeClassifierCV`). Its held-out accuracy
+            (on `validation_data`, else leave-one-out on `x`) is in
+            `report.reference`; set against your trained model it finds an
+            `architecture_mismatch`, and its out-of-fold probabilities find
+            `noisy_labels` by confident learning (`cleanlab`). A few seconds on
+            up to `max_samples` samples. Defaults to `True`.
 
     Returns:
         A `DiagnosisReport`: `.findings` most likely cause first, `.healthy`,
@@ -132,6 +149,10 @@ def diagnose(
     ctx = _context(model, x, y, validation_data, batch_size, seed)
     ctx.weighted = class_weight is not None or sample_weight is not None
     curves = _history_checks.history_dict(history)
+    # Trained means an optimizer step taken (`model.save` keeps the step count);
+    # a `history` alone may come with a fresh model, which says nothing about its
+    # architecture.
+    ctx.trained = _optimizer_steps(model) > 0
     log(f"{len(ctx.x)} samples, {ctx.num_classes} classes, loss {ctx.info.loss_label}")
     findings, norms, lr_result, probe_curves = [], {}, None, {}
     # Inference-mode forward passes change no state; everything that could (the
@@ -141,6 +162,16 @@ def diagnose(
     log("data and model checks")
     for check in _data_checks.DATA_CHECKS + _model_checks.MODEL_CHECKS:
         findings += check(ctx)
+    ref, view = None, None
+    if reference:
+        ref, view = _run_reference(ctx, log, max_samples)
+        findings += _reference_checks.architecture_mismatch(ctx, ref, view)
+        try:
+            findings += _reference_checks.noisy_labels(ctx, ref)
+        except Exception as exc:  # evidence missing, not a crash
+            ctx.missing.append(
+                f"noisy_labels (confident learning): {type(exc).__name__}: {exc}"[:300]
+            )
     if probe:
         from keras_seqfix._backend.state import preserved_state
         from keras_seqfix.diagnosis._probe_checks import run_probe_checks
@@ -160,6 +191,7 @@ def diagnose(
         findings += check(ctx)
     findings += _history_checks.run_history_checks(ctx, curves)
     _imbalance_before_no_signal(findings, ctx)
+    _reference_checks.demote_no_signal(findings, ref)
     findings = _rank(findings)
     ctx.measurements["seconds"] = round(time.perf_counter() - start, 2)
     log(f"done: {len(findings)} findings")
@@ -171,6 +203,8 @@ def diagnose(
         history=curves or probe_curves,
         notes=ctx.notes,
         missing=ctx.missing,
+        reference=ref,
+        per_class=view,
     )
 
 
@@ -253,6 +287,46 @@ def _context(model, x, y, validation_data, batch_size, seed):
     if expected is not None:
         ctx.measurements["expected_loss_at_init"] = expected
     return ctx
+
+
+def _optimizer_steps(model):
+    try:
+        return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    except Exception:  # an optimizer without a step counter: treat as untrained
+        return 0
+
+
+def _run_reference(ctx, log, max_samples):
+    """The reference and the user's model beside it; a failure is missing evidence."""
+    from keras_seqfix.diagnosis._reference import fit_reference
+
+    log("reference: what the data supports")
+    try:
+        ref = fit_reference(ctx, max_samples=max_samples)
+    except Exception as exc:
+        ctx.missing.append(
+            f"the reference could not be fitted: {type(exc).__name__}: {exc}"[:300]
+        )
+        return None, None
+    if ref.get("accuracy") is not None:
+        ctx.measurements["reference_balanced_accuracy"] = ref["balanced_accuracy"]
+    try:
+        view = _reference_checks.model_view(ctx, ref)
+    except Exception as exc:
+        ctx.missing.append(
+            f"your model's predictions: {type(exc).__name__}: {exc}"[:300]
+        )
+        return ref, None
+    if view is not None:
+        ref["model_accuracy"] = view["accuracy"]
+        ref["model_balanced_accuracy"] = view["balanced_accuracy"]
+        ref["model_scored_on"] = view["on"]
+    elif ref.get("accuracy") is not None and not ctx.trained:
+        ctx.notes.append(
+            "your model is untrained (no optimizer step): it is not "
+            "compared with the reference"
+        )
+    return ref, view
 
 
 def _symbolic(model, name):

@@ -27,7 +27,13 @@ class DiagnosisReport:
         missing: the evidence that could not be measured (a probe that failed,
             a loss that could not be computed), one sentence each.
         reference: what the data supports: the fast reference model's figures
-            (a dict, see `diagnose`), or `None` when it was not run.
+            (a dict: `name`, `accuracy`, `balanced_accuracy`, `split`,
+            `seconds`, and your model's `model_accuracy` beside it when it is
+            trained), or `None` when it was not run.
+        per_class: your trained model's per-class view (a dict: `on`,
+            `recall` by class, `most_confused` as `(true, predicted, count)`,
+            `top_losses` as dicts of `index`, `loss`, `label`, `predicted`), or
+            `None` (an untrained model, or no reference).
 
     Attributes:
         findings: list of `Finding`, most likely cause first.
@@ -62,6 +68,7 @@ class DiagnosisReport:
         notes=None,
         missing=None,
         reference=None,
+        per_class=None,
     ):
         self.findings = sorted(_as_findings(findings), key=lambda f: -f.score)
         self.measurements = dict(measurements or {})
@@ -71,6 +78,7 @@ class DiagnosisReport:
         self.notes = [str(note) for note in (notes or [])]
         self.missing = [str(item) for item in (missing or [])]
         self.reference = dict(reference) if reference else None
+        self.per_class = dict(per_class) if per_class else None
 
     @property
     def healthy(self):
@@ -111,8 +119,31 @@ class DiagnosisReport:
             f"balanced, held out ({ref['split']})"
         )
         if ref.get("model_accuracy") is not None:
-            line += f"; your model {ref['model_accuracy']:.2f} on the same samples"
+            line += (
+                f"; your model {ref['model_accuracy']:.2f} accuracy, "
+                f"{ref['model_balanced_accuracy']:.2f} balanced, on "
+                f"{ref['model_scored_on']}"
+            )
         return line + "."
+
+    def _per_class_lines(self):
+        view = self.per_class
+        if not view:
+            return []
+        recall = ", ".join(f"{c}: {r:.2f}" for c, r in view["recall"].items())
+        lines = [f"Per class (your model on {view['on']}): recall {recall}"]
+        if view["most_confused"]:
+            pairs = ", ".join(
+                f"{t} as {p} ({n})" for t, p, n in view["most_confused"][:5]
+            )
+            lines.append(f"  most confused (true as predicted): {pairs}")
+        worst = ", ".join(
+            f"#{row['index']} (label {row['label']}, predicted {row['predicted']}, "
+            f"loss {row['loss']:.2f})"
+            for row in view["top_losses"][:5]
+        )
+        lines.append(f"  top losses: {worst}")
+        return lines
 
     def __str__(self):
         lines = ["keras_seqfix diagnosis", "=" * 22, self._verdict()]
@@ -133,6 +164,9 @@ class DiagnosisReport:
                 lines.append(f"    evidence: {evidence}")
                 lines.append("    fix:")
                 lines += [f"        {line}" for line in f.fix.splitlines()]
+        per_class = self._per_class_lines()
+        if per_class:
+            lines += [""] + per_class
         for item in self.missing:
             lines.append(f"missing: {item}")
         for note in self.notes:
@@ -165,6 +199,19 @@ class DiagnosisReport:
                 lines += ["", f"## {rank}. `{f.code}` ({f.severity})", "", f.title, ""]
                 lines += [f"- {k}: `{v}`" for k, v in f.evidence.items()]
                 lines += ["", "```python", f.fix, "```"]
+        if self.per_class:
+            view = self.per_class
+            lines += ["", f"## Per class (your model on {view['on']})", ""]
+            lines += ["| class | recall |", "|---|---|"]
+            lines += [f"| {c} | {r:.2f} |" for c, r in view["recall"].items()]
+            if view["most_confused"]:
+                lines += ["", "| true | predicted | count |", "|---|---|---|"]
+                lines += [f"| {t} | {p} | {n} |" for t, p, n in view["most_confused"]]
+            lines += ["", "| index | loss | label | predicted |", "|---|---|---|---|"]
+            lines += [
+                f"| {r['index']} | {r['loss']:.3f} | {r['label']} | {r['predicted']} |"
+                for r in view["top_losses"]
+            ]
         if self.missing:
             lines += ["", "Missing evidence:", ""] + [f"- {m}" for m in self.missing]
         if self.notes:
@@ -178,6 +225,7 @@ class DiagnosisReport:
             "inconclusive": self.inconclusive,
             "verdict": self._verdict(),
             "reference": _jsonable(self.reference),
+            "per_class": _jsonable(self.per_class),
             "missing": list(self.missing),
             "codes": self.codes,
             "findings": [f.to_dict() for f in self.findings],

@@ -32,12 +32,12 @@ def fit_ridge_head(features, y, num_classes, alphas):
     ridge = RidgeClassifierCV(alphas=alphas, store_cv_results=True).fit(features, y)
     coef = np.atleast_2d(ridge.coef_)  # (targets, d)
     intercept = np.atleast_1d(ridge.intercept_)
-    loo = _loo_scores(ridge, features, y)
+    loo = loo_scores(ridge, features, y)
     if len(ridge.classes_) == 2:  # one score, positive for classes_[1]
         coef = np.concatenate([-coef, coef]) / 2
         intercept = np.concatenate([-intercept, intercept]) / 2
         loo = np.concatenate([-loo, loo], axis=1) / 2
-    temperature = _fit_temperature(loo, np.searchsorted(ridge.classes_, y))
+    temperature = fit_temperature(loo, np.searchsorted(ridge.classes_, y))
     kernel = np.zeros((features.shape[1], num_classes), dtype="float64")
     # A class absent from the labels never wins: no weights, and the score a
     # ridge target gives "not this class".
@@ -49,7 +49,7 @@ def fit_ridge_head(features, y, num_classes, alphas):
     )
 
 
-def _loo_scores(ridge, features, y):
+def loo_scores(ridge, features, y):
     """Leave-one-out scores `(n, targets)` at the chosen alpha.
 
     With its default scoring `RidgeClassifierCV` stores the squared
@@ -64,7 +64,7 @@ def _loo_scores(ridge, features, y):
     return targets - np.sign(targets - fitted) * np.sqrt(errors)
 
 
-def _fit_temperature(scores, targets):
+def fit_temperature(scores, targets):
     """The scale of `scores` that minimises the softmax log loss of `targets`.
 
     The targets are smoothed by Laplace's rule of succession (an error rate of

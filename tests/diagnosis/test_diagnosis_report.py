@@ -15,8 +15,8 @@ def _finding(code="class_imbalance", severity="medium", score=0.5):
 
 
 def test_cause_codes_are_the_spec_vocabulary():
-    assert len(CAUSE_CODES) == 17 and set(CATALOGUE) == set(CAUSE_CODES)
-    assert catalogue_markdown().count("\n") == 18
+    assert len(CAUSE_CODES) == 19 and set(CATALOGUE) == set(CAUSE_CODES)
+    assert catalogue_markdown().count("\n") == 20
 
 
 def test_finding_validates_code_severity_and_score():
@@ -74,7 +74,7 @@ def test_plot_writes_a_figure(tmp_path):
     path = tmp_path / "diagnosis.png"
     fig = report.plot(path)
     assert path.stat().st_size > 1000
-    assert len(fig.axes) == 3
+    assert len(fig.axes) == 4
 
 
 def test_docs_table_lists_every_code():

@@ -190,3 +190,52 @@ def test_cli_refuses_a_batch_size_that_is_not_positive(tmp_path, capsys, value):
         main(["diagnose", str(data), "--batch-size", value])
     assert exit_info.value.code == 2
     assert "--batch-size" in capsys.readouterr().err
+
+
+_SAME_CALL = """
+import json, sys
+import numpy as np, keras
+import keras_seqfix as ksf
+rng = np.random.default_rng(0)
+y = np.arange(64) % 2
+x = (rng.normal(size=(64, 10, 2)) * 0.5 + np.where(y == 1, 0.6, -0.6)[:, None, None])
+x = x.astype("float32")
+keras.utils.set_random_seed(int(sys.argv[1]))  # the caller's own seeding differs
+model = keras.Sequential([keras.Input((10, 2)), keras.layers.GRU(4),
+                          keras.layers.Dense(2, activation="softmax")])
+model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+report = ksf.diagnose(model, x, y, probe_steps=24, verbose=0, seed=0)
+print(json.dumps({"codes": report.codes,
+                  "reference": report.reference["accuracy"],
+                  "batch_end": round(report.measurements["batch_end"], 2)}))
+"""
+
+
+@pytest.mark.slow
+def test_the_same_call_gives_the_same_ranking_with_one_and_two_threads(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "same_call.py"
+    script.write_text(_SAME_CALL)
+    results = []
+    for threads, outer_seed in (("1", "1"), ("2", "7")):
+        env = dict(
+            os.environ,
+            TF_NUM_INTRAOP_THREADS=threads,
+            TF_NUM_INTEROP_THREADS=threads,
+            OMP_NUM_THREADS=threads,
+            TF_CPP_MIN_LOG_LEVEL="3",
+        )
+        out = subprocess.run(
+            [sys.executable, str(script), outer_seed],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        ).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert results[0] == results[1]

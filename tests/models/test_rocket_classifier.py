@@ -158,7 +158,7 @@ def test_constant_training_feature_does_not_blow_up_new_data():
 def test_temperature_is_finite_when_every_held_out_score_is_right():
     scores = np.array([[2.0, -2.0], [-2.0, 2.0]] * 5)
     targets = np.array([0, 1] * 5)
-    temperature = _ridge_head._fit_temperature(scores, targets)
+    temperature = _ridge_head.fit_temperature(scores, targets)
     assert 0.5 < temperature < 10  # capped by Laplace's 1 / (n + 2)
 
 

@@ -1,0 +1,234 @@
+"""The reference of `diagnose`: what the data supports, measured in seconds.
+
+A fast model that needs no tuning is fitted on the same samples: MiniRocket
+features for numeric series, TF-IDF of unigrams and hashed bigrams for token
+ids, a coarse grid of each frame (in frame order) for image sequences; then
+ridge regression with its regularisation chosen by leave-one-out error
+(scikit-learn's `RidgeClassifierCV`, as aeon's MiniRocket does). Its
+leave-one-out scores are out-of-fold for free: they give held-out accuracy
+without `validation_data`, and the out-of-fold probabilities that confident
+learning (`cleanlab`) needs to find mislabelled samples.
+
+Determinism: the sample, the MiniRocket biases and the solver depend on `seed`
+only; ridge is a closed-form solve (no iteration order), so the figures do not
+change with the thread count beyond float rounding.
+"""
+
+import math
+import time
+
+import numpy as np
+
+from keras_seqfix.diagnosis._inputs import Context
+
+# MiniRocket features by training-set size: the Gram matrix of the ridge solve is
+# n x n, the features cost n * d; both stay within the reference's 5 s budget.
+_FEATURES_SMALL, _FEATURES_LARGE, _LARGE = 10_000, 4_200, 1_000
+_HASH_BUCKETS = 2**18  # hashed bigram space of the token reference
+_GRID = 4  # each frame pooled to a _GRID x _GRID grid per channel
+
+
+def fit_reference(ctx: Context, *, max_samples):
+    """Fit the reference on `ctx`'s training samples and score it held out.
+
+    Returns a dict (`DiagnosisReport.reference`): `name`, `accuracy`,
+    `balanced_accuracy`, `chance_balanced_accuracy`, `split`, `samples`,
+    `seconds`; and, not in the dict, `ctx.reference_oof` (out-of-fold
+    probabilities, rows of `ctx.reference_rows`) for the label-noise check.
+    When the data is of a kind the reference does not cover, `accuracy` is
+    `None` and `reason` says why.
+    """
+    from sklearn.metrics import balanced_accuracy_score
+
+    start = time.perf_counter()
+    kind = _kind(ctx.x)
+    if kind is None:
+        return {"accuracy": None, "reason": f"inputs of shape {ctx.x.shape[1:]}"}
+    rows = _rows(ctx, max_samples)
+    ids = ctx.labels.ids[rows]
+    classes, targets = np.unique(ids, return_inverse=True)
+    if len(classes) < 2:
+        return {"accuracy": None, "reason": "fewer than two classes in the sample"}
+    featurize, name = _FEATURIZERS[kind]
+    features, transform = featurize(ctx.x[rows], ctx.seed)
+    ridge, oof = _ridge_with_oof(features, targets)
+    reference = {"name": name, "samples": len(rows)}
+    if ctx.x_val is not None and ctx.val_ids is not None:
+        known = np.isin(ctx.val_ids, classes) & _finite_rows(ctx.x_val)
+        x_val, val_ids = ctx.x_val[known], ctx.val_ids[known]
+        predicted = classes[_predict(ridge, transform(x_val))]
+        truth, split = val_ids, f"validation_data, {len(val_ids)} samples"
+    else:
+        predicted = classes[oof.argmax(axis=1)]
+        truth, split = ids, f"leave-one-out on {len(rows)} samples of x"
+    reference.update(
+        accuracy=float(np.mean(predicted == truth)),
+        balanced_accuracy=float(balanced_accuracy_score(truth, predicted)),
+        chance_balanced_accuracy=1.0 / len(classes),
+        split=split,
+        held_out=int(len(truth)),
+        seconds=round(time.perf_counter() - start, 2),
+    )
+    ctx.reference_rows, ctx.reference_oof, ctx.reference_classes = rows, oof, classes
+    return reference
+
+
+def _kind(x):
+    if x.dtype.kind in "iu" and x.ndim == 2:
+        return "tokens"
+    if x.dtype.kind == "f" and x.ndim in (2, 3):
+        return "series"
+    if x.dtype.kind in "fiu" and x.ndim == 5:
+        return "frames"
+    return None
+
+
+def _finite_rows(x):
+    if x.dtype.kind != "f":
+        return np.ones(len(x), dtype=bool)
+    return np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+
+
+def _rows(ctx, max_samples):
+    """Rows with finite inputs and a class, at most `max_samples`, stratified."""
+    rows = np.flatnonzero(_finite_rows(ctx.x) & (ctx.labels.ids >= 0))
+    if len(rows) <= max_samples:
+        return rows
+    rng = np.random.default_rng(ctx.seed)
+    ids = ctx.labels.ids[rows]
+    share = max_samples / len(rows)
+    keep = []
+    for c in np.unique(ids):
+        members = rows[ids == c]
+        take = max(1, int(round(share * len(members))))
+        keep.append(rng.choice(members, min(take, len(members)), replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def _series_features(x, seed):
+    from keras_seqfix.layers import MiniRocketFeatures
+
+    series = x[..., None] if x.ndim == 2 else x
+    size = _FEATURES_SMALL if len(series) <= _LARGE else _FEATURES_LARGE
+    layer = MiniRocketFeatures(num_features=size, seed=seed)
+    layer.adapt(series.astype("float32"))
+
+    def transform(data, batch_size=256):
+        import keras
+
+        data = (data[..., None] if data.ndim == 2 else data).astype("float32")
+        parts = [
+            keras.ops.convert_to_numpy(layer(data[i : i + batch_size]))
+            for i in range(0, len(data), batch_size)
+        ]
+        # MiniRocket's kernels sum to zero: its features cannot see a series'
+        # level or scale, which can be the label. Per-channel summaries can.
+        summary = np.concatenate(
+            [data.mean(axis=1), data.std(axis=1), data.min(axis=1), data.max(axis=1)],
+            axis=1,
+        )
+        features = np.concatenate([np.concatenate(parts), summary], axis=1)
+        return _standardise(features.astype("float64"), stats)
+
+    stats = None
+    train = transform(series)
+    stats = (train.mean(axis=0), train.std(axis=0))
+    return _standardise(train, stats), transform
+
+
+def _standardise(features, stats):
+    if stats is None:
+        return features
+    mean, std = stats
+    return (features - mean) / np.where(std > 0, std, 1.0)
+
+
+def _token_features(x, seed):
+    """TF-IDF of token unigrams and hashed bigrams; id 0 is padding (Keras's
+    `mask_zero` convention) and is left out."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    def counts(ids):
+        ids = ids.astype(np.int64)
+        n, steps = ids.shape
+        row = np.repeat(np.arange(n), steps)
+        uni = ids.ravel()
+        big = (ids[:, :-1] * 1_000_003 + ids[:, 1:]) % _HASH_BUCKETS
+        big_ok = ((ids[:, :-1] > 0) & (ids[:, 1:] > 0)).ravel()
+        cols = np.concatenate([uni % _HASH_BUCKETS, _HASH_BUCKETS + big.ravel()])
+        rows = np.concatenate([row, np.repeat(np.arange(n), steps - 1)])
+        keep = np.concatenate([uni > 0, big_ok])
+        values = np.ones(keep.sum())
+        return sparse.csr_matrix(
+            (values, (rows[keep], cols[keep])), shape=(n, 2 * _HASH_BUCKETS)
+        )
+
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts(x))
+    return tfidf.transform(counts(x)), lambda data: tfidf.transform(counts(data))
+
+
+def _frame_features(x, seed):
+    """Each frame pooled to a coarse grid per channel, frames kept in order, and
+    the change between consecutive frames (the motion a clip's label may be)."""
+
+    def grid(data):
+        data = data.astype("float32")
+        n, t, h, w, c = data.shape
+        gh, gw = min(_GRID, h), min(_GRID, w)
+        data = data[:, :, : h // gh * gh, : w // gw * gw]
+        pooled = data.reshape(n, t, gh, h // gh, gw, w // gw, c).mean(axis=(3, 5))
+        pooled = pooled.reshape(n, t, -1)
+        motion = np.abs(np.diff(pooled, axis=1)) if t > 1 else pooled[:, :0]
+        return np.concatenate(
+            [pooled.reshape(n, -1), motion.reshape(n, -1)], axis=1
+        ).astype("float64")
+
+    train = grid(x)
+    stats = (train.mean(axis=0), train.std(axis=0))
+    return _standardise(train, stats), lambda data: _standardise(grid(data), stats)
+
+
+_FEATURIZERS = {
+    "series": (_series_features, "MiniRocket + ridge"),
+    "tokens": (_token_features, "TF-IDF + ridge"),
+    "frames": (_frame_features, "frame grid + ridge"),
+}
+
+
+def _ridge_with_oof(features, targets):
+    """Ridge with leave-one-out alpha, and its leave-one-out probabilities."""
+    from sklearn.linear_model import RidgeClassifierCV
+
+    from keras_seqfix.models._ridge_head import (
+        DEFAULT_ALPHAS,
+        fit_temperature,
+        loo_scores,
+    )
+
+    ridge = RidgeClassifierCV(alphas=DEFAULT_ALPHAS, store_cv_results=True)
+    ridge.fit(features, targets)
+    loo = loo_scores(ridge, features, targets)
+    if loo.shape[1] == 1:  # binary: one score, positive for class 1
+        loo = np.concatenate([-loo, loo], axis=1) / 2
+    logits = loo * fit_temperature(loo, targets)
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    return ridge, probs / probs.sum(axis=1, keepdims=True)
+
+
+def _predict(ridge, features):
+    scores = ridge.decision_function(features)
+    if scores.ndim == 1:
+        return (scores > 0).astype(np.int64)
+    return scores.argmax(axis=1)
+
+
+def clearly_above_chance(reference, floor=0.1):
+    """The reference's balanced accuracy three standard errors, and at least
+    `floor`, above chance."""
+    if not reference or reference.get("balanced_accuracy") is None:
+        return False
+    chance = reference["chance_balanced_accuracy"]
+    se = math.sqrt(chance * (1 - chance) / max(reference["held_out"], 1))
+    return reference["balanced_accuracy"] >= chance + max(floor, 3 * se)

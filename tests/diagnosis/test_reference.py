@@ -1,0 +1,242 @@
+"""The reference of `diagnose` (what the data supports) and the causes that read it:
+`architecture_mismatch`, `noisy_labels`, the per-class view. Synthetic data unlike
+the benchmarks: sine frequencies, token markers, a square moving left or right."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import keras_seqfix as ksf
+from keras_seqfix.diagnosis import _reference_checks
+from keras_seqfix.diagnosis._inputs import Context, label_info
+from keras_seqfix.diagnosis._reference import fit_reference
+from keras_seqfix.diagnosis.finding import Finding
+
+
+def _context(x, y, x_val=None, y_val=None, seed=0):
+    ctx = Context(None, x, y, label_info(y), None, seed=seed)
+    if x_val is not None:
+        ctx.x_val, ctx.y_val, ctx.val_ids = x_val, y_val, label_info(y_val).ids
+    return ctx
+
+
+def _sines(n=120, steps=48, seed=0):
+    """Class = frequency; level and scale equal across classes."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    t = np.arange(steps)
+    freq = np.where(y == 1, 0.4, 0.15)[:, None]
+    x = np.sin(freq * t + rng.uniform(0, 2 * np.pi, (n, 1)))
+    x = x + 0.3 * rng.normal(size=(n, steps))
+    return x[..., None].astype("float32"), y.astype("int64")
+
+
+def _tokens(n=200, steps=20, seed=0):
+    """Class 1 sequences hold marker token 7 somewhere; padding is 0."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    x = rng.integers(8, 60, size=(n, steps))
+    x[:, -3:] = 0
+    where = rng.integers(0, steps - 3, n)
+    x[y == 1, where[y == 1]] = 7
+    return x.astype("int64"), y.astype("int64")
+
+
+def _clips(n=48, frames=6, size=12, seed=0):
+    """A bright square moving right (class 1) or left (class 0): only the frame
+    order tells the classes apart (every frame alone is alike)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    x = 0.1 * rng.random((n, frames, size, size, 1)).astype("float32")
+    for i in range(n):
+        row = rng.integers(0, size - 3)
+        for f in range(frames):
+            col = f * 2 if y[i] == 1 else (frames - 1 - f) * 2
+            x[i, f, row : row + 3, col : col + 3, 0] = 1.0
+    return x, y.astype("int64")
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (_sines, "MiniRocket + ridge"),
+        (_tokens, "TF-IDF + ridge"),
+        (_clips, "frame grid + ridge"),
+    ],
+)
+def test_reference_learns_each_kind_of_data_and_is_at_chance_on_random_labels(
+    make, name
+):
+    x, y = make()
+    ref = fit_reference(_context(x, y), max_samples=2000)
+    assert ref["name"] == name
+    assert ref["balanced_accuracy"] >= 0.9, ref
+    assert ref["split"].startswith("leave-one-out")
+    random_y = np.random.default_rng(1).permutation(y)
+    chance = fit_reference(_context(x, random_y), max_samples=2000)
+    assert chance["balanced_accuracy"] <= 0.7, chance
+
+
+def test_reference_sees_a_label_carried_by_the_level_alone():
+    # MiniRocket's kernels sum to zero and cannot see a series' level: the
+    # reference's summary features must.
+    rng = np.random.default_rng(0)
+    y = np.arange(80) % 2
+    x = rng.normal(size=(80, 30, 1)).astype("float32") + y[:, None, None] * 0.8
+    ref = fit_reference(_context(x, y.astype("int64")), max_samples=2000)
+    assert ref["balanced_accuracy"] >= 0.85
+
+
+def test_reference_scores_on_validation_data_when_given_and_is_deterministic():
+    x, y = _sines(160)
+    ctx = _context(x[:100], y[:100], x[100:], y[100:])
+    first = fit_reference(ctx, max_samples=2000)
+    again = fit_reference(
+        _context(x[:100], y[:100], x[100:], y[100:]), max_samples=2000
+    )
+    assert first["split"] == "validation_data, 60 samples"
+    assert first["held_out"] == 60
+    assert first["accuracy"] == again["accuracy"]
+    np.testing.assert_array_equal(ctx.reference_rows, np.arange(100))
+
+
+def test_reference_sample_is_capped_and_stratified():
+    x, y = _tokens(400)
+    ctx = _context(x, y)
+    ref = fit_reference(ctx, max_samples=100)
+    assert ref["samples"] == len(ctx.reference_rows) == 100
+    assert np.bincount(y[ctx.reference_rows]).tolist() == [50, 50]
+
+
+def _trained_mean_model(x, y, epochs=4):
+    """A model that sees only the mean over time: it cannot tell sine frequencies."""
+    model = keras.Sequential(
+        [
+            keras.Input(x.shape[1:]),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=epochs, verbose=0)
+    return model, history
+
+
+def test_architecture_mismatch_when_a_trained_model_is_far_below_the_reference():
+    x, y = _sines(160)
+    model, history = _trained_mean_model(x[:120], y[:120])
+    report = ksf.diagnose(
+        model,
+        x[:120],
+        y[:120],
+        validation_data=(x[120:], y[120:]),
+        history=history,
+        probe=False,
+        verbose=0,
+    )
+    assert report.codes[0] == "architecture_mismatch"
+    finding = report.findings[0]
+    assert finding.evidence["reference_balanced_accuracy"] >= 0.9
+    assert finding.evidence["model_balanced_accuracy"] <= 0.7
+    assert "build_rocket_classifier" in finding.fix
+    ref = report.reference
+    assert ref["model_scored_on"] == "validation_data"
+    assert "Reference (MiniRocket + ridge" in str(report)
+    view = report.per_class
+    assert set(view["recall"]) == {0, 1}
+    losses = [row["loss"] for row in view["top_losses"]]
+    assert losses == sorted(losses, reverse=True)
+    assert all(0 <= row["index"] < 40 for row in view["top_losses"])
+    assert "Per class" in report.to_markdown()
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["reference"]["name"] == "MiniRocket + ridge"
+    assert data["per_class"]["samples"] == 40
+
+
+def test_an_untrained_model_is_not_compared_with_the_reference():
+    x, y = _sines(80)
+    model, _ = _trained_mean_model(x, y, epochs=0)
+    report = ksf.diagnose(model, x, y, probe=False, verbose=0)
+    assert "architecture_mismatch" not in report.codes
+    assert report.per_class is None
+    assert report.reference["balanced_accuracy"] >= 0.9
+    assert any("untrained" in note for note in report.notes)
+
+
+def test_noisy_labels_lists_mostly_the_flipped_samples_and_clean_labels_pass():
+    x, y = _tokens(300, seed=2)
+    rng = np.random.default_rng(3)
+    flipped = rng.choice(len(y), 45, replace=False)
+    noisy = y.copy()
+    noisy[flipped] = 1 - noisy[flipped]
+    ctx = _context(x, noisy)
+    findings = _reference_checks.noisy_labels(ctx, fit_reference(ctx, max_samples=2000))
+    assert [f.code for f in findings] == ["noisy_labels"]
+    listed = [
+        int(i) for i in findings[0].evidence["most_likely_mislabelled"].split(",")
+    ]
+    assert np.isin(listed, flipped).mean() >= 0.7
+    assert findings[0].severity in ("medium", "high")
+    clean = _context(x, y)
+    assert (
+        _reference_checks.noisy_labels(clean, fit_reference(clean, max_samples=2000))
+        == []
+    )
+
+
+def test_random_labels_are_not_called_noisy_labels():
+    # A reference at chance contradicts every label: that proves nothing.
+    x, y = _sines(100)
+    ctx = _context(x, np.random.default_rng(0).permutation(y))
+    assert (
+        _reference_checks.noisy_labels(ctx, fit_reference(ctx, max_samples=2000)) == []
+    )
+
+
+def test_a_reference_that_learns_the_labels_demotes_no_signal():
+    finding = Finding("no_signal", "high", "no signal", {}, "fix", 0.8)
+    reference = {
+        "balanced_accuracy": 0.95,
+        "chance_balanced_accuracy": 0.5,
+        "held_out": 100,
+    }
+    _reference_checks.demote_no_signal([finding], reference)
+    assert (
+        finding.score < 0.4 and finding.evidence["reference_balanced_accuracy"] == 0.95
+    )
+    at_chance = Finding("no_signal", "high", "no signal", {}, "fix", 0.8)
+    reference["balanced_accuracy"] = 0.52
+    _reference_checks.demote_no_signal([at_chance], reference)
+    assert at_chance.score == 0.8
+
+
+@pytest.mark.parametrize("sigmoid", [True, False])
+def test_class_probabilities_read_every_output_kind(sigmoid):
+    units, activation = (1, "sigmoid") if sigmoid else (3, None)
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(units, activation=activation)]
+    )
+    loss = (
+        "binary_crossentropy"
+        if sigmoid
+        else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
+    model.compile("adam", loss)
+    from keras_seqfix.diagnosis._inputs import model_info
+
+    ctx = Context(model, None, None, None, model_info(model, units))
+    probs = _reference_checks.class_probabilities(
+        ctx, np.random.default_rng(0).normal(size=(10, 4)).astype("float32")
+    )
+    assert probs.shape == (10, 2 if sigmoid else 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+    assert (probs >= 0).all()
+
+
+def test_diagnose_without_the_reference_states_none():
+    x, y = _sines(40)
+    model, _ = _trained_mean_model(x, y, epochs=1)
+    report = ksf.diagnose(model, x, y, probe=False, reference=False, verbose=0)
+    assert report.reference is None and report.per_class is None
