@@ -17,9 +17,6 @@ the held-out rows are the ones to quote.
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import time
 
 import numpy as np
@@ -63,7 +60,8 @@ def run_case(x, y, rate, seed):
     reference = fit_reference(ctx, max_samples=2000)
     findings = _reference_checks.noisy_labels(ctx, reference)
     seconds = time.process_time() - start
-    flagged_fraction = ctx.measurements.get("label_issue_fraction", 0.0)
+    # None: the check did not run (the reference was too close to chance).
+    flagged_fraction = ctx.measurements.get("label_issue_fraction")
     listed = []
     if findings:
         listed = [
@@ -75,7 +73,7 @@ def run_case(x, y, rate, seed):
         "samples": len(noisy),
         "flipped": int(flipped.sum()),
         "reference_bacc": round(reference["balanced_accuracy"], 4),
-        "flagged_fraction": round(flagged_fraction, 4),
+        "flagged_fraction": flagged_fraction,
         "listed_precision": round(float(np.mean(flipped[listed])), 4)
         if listed
         else None,
@@ -84,18 +82,6 @@ def run_case(x, y, rate, seed):
         else f"{findings[0].severity} {findings[0].score:.2f}",
         "cpu_s": round(seconds, 2),
     }
-
-
-def _commit():
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def main(argv=None):
@@ -116,24 +102,20 @@ def main(argv=None):
         for rate in rates:
             for seed in seeds:
                 case = dict(set=name, role=role, **run_case(x, y, rate, seed))
+                flagged_fraction = case["flagged_fraction"]
                 cases.append(case)
                 print(
                     f"| {name} | {role} | {rate:.1f} | {seed} | "
-                    f"{case['reference_bacc']:.3f} | {case['flagged_fraction']:.3f} | "
+                    f"{case['reference_bacc']:.3f} | "
+                    f"{'-' if flagged_fraction is None else format(flagged_fraction, '.3f')} | "
                     f"{case['listed_precision'] if case['listed_precision'] is not None else '-'} | "
                     f"{case['finding'] or 'none'} | {case['cpu_s']:.1f} |",
                     flush=True,
                 )
     if args.output:
-        import keras
+        from _provenance import provenance
 
-        record = {
-            "cases": cases,
-            "date": time.strftime("%Y-%m-%d"),
-            "commit": _commit(),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "backend": keras.backend.backend(),
-        }
+        record = {"cases": cases, **provenance()}
         with open(args.output, "w") as f:
             json.dump(record, f, indent=1)
         print(f"wrote {args.output}")

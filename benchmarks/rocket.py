@@ -26,9 +26,7 @@ traces the graph (as a user's first `predict` does), and a second one.
 import argparse
 import json
 import os
-import platform
 import statistics
-import subprocess
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -150,18 +148,6 @@ def _fmt(medians, key, spec):
     return "-" if medians is None else format(medians[key], spec)
 
 
-def _commit():
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -242,13 +228,9 @@ def main(argv=None):
             f"{_fmt(lstm, 'accuracy', '.3f')} | {_fmt(lstm, 'train_s', '.0f')} |"
         )
     if args.output:
-        record.update(
-            medians=medians,
-            date=time.strftime("%Y-%m-%d"),
-            commit=_commit(),
-            machine=f"{platform.machine()}, {os.cpu_count()} cores",
-            backend=keras.backend.backend(),
-        )
+        from _provenance import provenance
+
+        record.update(medians=medians, **provenance())
         with open(args.output, "w") as f:
             json.dump(record, f, indent=1)
         print(f"wrote {args.output}")
