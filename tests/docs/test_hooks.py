@@ -69,7 +69,9 @@ def test_text_around_markers_is_kept_and_pages_without_markers_are_unchanged(hoo
 
 
 def test_unknown_name_fails_and_lists_the_known_ones(hooks):
-    with pytest.raises(hooks.ResultsError, match="results:nope.*known: label_noise, rocket"):
+    with pytest.raises(
+        hooks.ResultsError, match="results:nope.*known: label_noise, rocket"
+    ):
         hooks.render("<!-- results:nope -->", where="benchmarks.md")
 
 
