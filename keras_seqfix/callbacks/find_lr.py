@@ -16,7 +16,6 @@ from keras_seqfix._validation import (
 from keras_seqfix.callbacks.lr_range_finder import (
     LRRangeFinder,
     check_constant_learning_rate,
-    check_ramp,
 )
 
 # One declared place for `find_lr`'s own arguments; the ramp's are shared with
@@ -341,15 +340,8 @@ def find_lr(
         {"batch_size": batch_size, "verbose": verbose},
         examples={"batch_size": 32, "verbose": 1},
     )
-    check_ramp(
-        start_lr=start_lr,
-        end_lr=end_lr,
-        num_steps=num_steps,
-        smoothing=smoothing,
-        diverge_factor=diverge_factor,
-        method=method,
-    )
-    _check_model(model)
+    # The finder checks the ramp (check_ramp) in its constructor: built before
+    # the model check, so a bad ramp is still refused first.
     finder = LRRangeFinder(
         start_lr=start_lr,
         end_lr=end_lr,
@@ -358,6 +350,7 @@ def find_lr(
         diverge_factor=diverge_factor,
         method=method,
     )
+    _check_model(model)
     arguments = _fit_arguments(x, y, sample_weight, batch_size, finder.num_steps)
     if not model.built:
         model(_first_batch(x, batch_size), training=False)
