@@ -16,7 +16,8 @@ _INPUT_SCALERS = (
 
 
 def as_array(value, name):
-    """`value` as a NumPy array; iterators, datasets and PyDatasets are refused."""
+    """`value` as a NumPy array; a dataset or iterator here is refused (only `x`
+    and `validation_data` may be streams: see `_collect`)."""
     if value is None:
         return None
     type_name = type(value).__name__
@@ -27,9 +28,8 @@ def as_array(value, name):
     ):
         raise TypeError(
             f"`{name}` should be a NumPy array. Received: {name} of type {type_name}. "
-            "`diagnose` needs the arrays themselves (it hashes, counts and subsamples "
-            "them); collect a sample first, e.g. "
-            "`x, y = map(np.concatenate, zip(*dataset.take(100)))`."
+            "A dataset or generator of `(x, y)` batches goes in `x` (or "
+            "`validation_data`), with `y=None`."
         )
     try:
         return np.asarray(value)
@@ -209,6 +209,10 @@ class Context:
     y_val: np.ndarray | None = None
     val_ids: np.ndarray | None = None
     weighted: bool = False  # class_weight or sample_weight given to diagnose
+    # One weight per sample of `x` (from class_weight, sample_weight or a stream's
+    # third element), used by the probe trainings as `fit` uses it; None: unweighted.
+    sample_weight: np.ndarray | None = None
+    stream_weights: np.ndarray | None = None
     trained: bool = False  # the user's model has taken an optimizer step
     batch_size: int = 32
     seed: int = 0

@@ -75,7 +75,18 @@ def predicted_ids(model, x, batch_size):
     return (probs > threshold).astype(np.int64)
 
 
-def fit_curve(model, x, y, *, steps, batch_size, validation=None, seed=0, points=8):
+def fit_curve(
+    model,
+    x,
+    y,
+    *,
+    steps,
+    batch_size,
+    validation=None,
+    seed=0,
+    points=8,
+    sample_weight=None,
+):
     """Train `steps` steps with `train_on_batch`; returns a history-like dict.
 
     `train_on_batch` on batches sliced by index (reshuffled every pass) skips the
@@ -83,6 +94,7 @@ def fit_curve(model, x, y, *, steps, batch_size, validation=None, seed=0, points
     short probe; every batch has the same shape, so the step is traced once.
     `"loss"` holds the mean training loss over each of `points` equal chunks of
     the steps, `"val_loss"` the loss on `validation` at the end of each chunk.
+    `sample_weight` (one per row of `x`) weighs each batch's loss as `fit` does.
     """
     rng = np.random.default_rng(seed)
     keras.utils.set_random_seed(seed)
@@ -94,7 +106,8 @@ def fit_curve(model, x, y, *, steps, batch_size, validation=None, seed=0, points
         if len(order) < batch_size:
             order = np.concatenate([order, rng.permutation(len(x))])
         batch, order = order[:batch_size], order[batch_size:]
-        out = model.train_on_batch(x[batch], y[batch])
+        weights = None if sample_weight is None else sample_weight[batch]
+        out = model.train_on_batch(x[batch], y[batch], sample_weight=weights)
         losses.append(float(out[0] if isinstance(out, list | tuple) else out))
         if (step + 1) % chunk == 0 or step + 1 == steps:
             curve.append(float(np.mean(losses[-chunk:])))
@@ -143,11 +156,12 @@ def layer_gradient_norms(model, x, y):
 
 
 def split_holdout(ctx, x, y, ids, rng):
-    """The probe's train part and holdout: `validation_data` if given, else 20%."""
+    """Row indices of the probe's train part in `x` and its holdout (arrays):
+    `validation_data` if given, else 20% of `x`."""
     if ctx.x_val is not None and len(ctx.x_val) >= 2:
         x_val, y_val, val_ids = ctx.x_val, ctx.y_val, ctx.val_ids
         keep = rng.permutation(len(x_val))[: max(64, len(x) // 4)]
-        return (x, y, ids), (x_val[keep], y_val[keep], val_ids[keep])
+        return np.arange(len(x)), (x_val[keep], y_val[keep], val_ids[keep])
     from sklearn.model_selection import train_test_split
 
     index = np.arange(len(x))
@@ -159,4 +173,4 @@ def split_holdout(ctx, x, y, ids, rng):
         )
     except ValueError:  # too few samples to stratify
         train, hold = train_test_split(index, test_size=0.2, random_state=ctx.seed)
-    return (x[train], y[train], ids[train]), (x[hold], y[hold], ids[hold])
+    return train, (x[hold], y[hold], ids[hold])

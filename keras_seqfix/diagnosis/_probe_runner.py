@@ -92,7 +92,10 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
         )
         return {}, {}, None
     x, y, ids = ctx.x[index], ctx.y[index], ctx.labels.ids[index]
-    (xt, yt, idt), (xh, yh, idh) = _probe.split_holdout(ctx, x, y, ids, rng)
+    train, (xh, yh, idh) = _probe.split_holdout(ctx, x, y, ids, rng)
+    xt, yt, idt = x[train], y[train], ids[train]
+    # The trainings on many batches weigh the loss as your `fit` does.
+    wt = None if ctx.sample_weight is None else ctx.sample_weight[index][train]
     m["probe_samples"], m["holdout_samples"] = len(xt), len(xh)
     # The copy's initial weights come from Keras's global generator: seed it, so
     # that the same call gives the same probes (and verdict) every time.
@@ -217,6 +220,7 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
             batch_size=bs,
             validation=(xh, yh),
             seed=ctx.seed,
+            sample_weight=wt,
         )
         curves.update(loss=hist["loss"], val_loss=hist["val_loss"])
         m["train_loss_end"] = hist["loss"][-1]
@@ -239,13 +243,22 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
         shuffled = yt[
             rng.permutation(len(yt))
         ]  # a new array: the user's y is untouched
-        _probe.fit_curve(model, xt, shuffled, steps=probe_steps, batch_size=bs)
+        _probe.fit_curve(
+            model, xt, shuffled, steps=probe_steps, batch_size=bs, sample_weight=wt
+        )
         m["val_acc_shuffled"], recalls = _probe.accuracy_stats(model, xh, idh, bs)
         m["val_bacc_shuffled"] = float(np.mean(list(recalls.values())))
 
     def learning_curve():
         half = rng.permutation(len(xt))[: max(2, len(xt) // 2)]
-        _probe.fit_curve(model, xt[half], yt[half], steps=probe_steps, batch_size=bs)
+        _probe.fit_curve(
+            model,
+            xt[half],
+            yt[half],
+            steps=probe_steps,
+            batch_size=bs,
+            sample_weight=None if wt is None else wt[half],
+        )
         m["val_acc_half"], _ = _probe.accuracy_stats(model, xh, idh, bs)
         if "val_acc_real" in m:
             m["learning_curve_gain"] = m["val_acc_real"] - m["val_acc_half"]

@@ -12,6 +12,7 @@ from keras_seqfix.diagnosis import (
     _model_checks,
     _reference_checks,
 )
+from keras_seqfix.diagnosis._collect import collect, describe, kind_of
 from keras_seqfix.diagnosis._inputs import (
     Context,
     as_array,
@@ -46,7 +47,7 @@ _SYMPTOMS = (
 def diagnose(
     model,
     x,
-    y,
+    y=None,
     *,
     validation_data=None,
     history=None,
@@ -77,13 +78,21 @@ def diagnose(
 
     Args:
         model: a compiled `keras.Model` with one output (a classifier).
-        x: the training inputs, a NumPy array `(samples, steps, ...)`: token ids,
-            numeric series or frame sequences. `tf.data` datasets and generators are
-            not accepted: pass (a sample of) the arrays.
+        x: the training inputs, as given to `fit`: a NumPy array
+            `(samples, steps, ...)` of token ids, numeric series or frame
+            sequences, or a `tf.data.Dataset`, a `keras.utils.PyDataset` (such as
+            `ksf.imbalance.BalancedBatches`) or a generator yielding `(x, y)` or
+            `(x, y, sample_weight)` batches (or unbatched elements). A stream is
+            read in order until `max_samples` samples, and the report says how
+            many (`report.measurements["samples"]`); a PyDataset is indexed from
+            batch 0 and not advanced, but the batches read from a generator are
+            consumed. Shuffle a class-sorted stream first: its first samples may
+            hold one class.
         y: the training labels: integer class ids `(samples,)` or one-hot rows
-            `(samples, classes)`, as given to `fit`.
-        validation_data: `(x_val, y_val)` as given to `fit`. Defaults to `None`
-            (the probe then holds out 20% of `x`).
+            `(samples, classes)`, as given to `fit`; `None` when `x` is a stream
+            (the labels come from it). Defaults to `None`.
+        validation_data: `(x_val, y_val)` or a stream, as given to `fit`. Defaults
+            to `None` (the probe then holds out 20% of `x`).
         history: the `History` returned by `model.fit`, or its `.history` dict;
             its curves add evidence of overfitting and underfitting.
             Defaults to `None`.
@@ -97,9 +106,11 @@ def diagnose(
         probe_steps: training steps of each probe training. Defaults to `80`.
         lr_test: run the learning-rate range test (`ksf.find_lr`). Defaults to
             `True`.
-        class_weight: the `class_weight` you give `fit`, if any; the imbalance
-            check then only informs. Defaults to `None`.
-        sample_weight: the `sample_weight` you give `fit`, if any (same effect).
+        class_weight: the `class_weight` you give `fit`, if any (a dict of class
+            id to weight): the probe trainings use it as `fit` does, and the
+            imbalance check then only informs. Defaults to `None`.
+        sample_weight: the `sample_weight` you give `fit`, if any, one weight per
+            sample of `x` (a stream's third element is used the same way).
             Defaults to `None`.
         reference: fit the reference, a fast model that needs no tuning, to
             measure what the data supports: MiniRocket features for numeric
@@ -117,8 +128,10 @@ def diagnose(
         `str(report)`, `.to_markdown()`, `.to_dict()` and `.plot()`.
 
     Raises:
-        TypeError: if `model` is not a `keras.Model` or `x`/`y` are not arrays.
-        ValueError: if the model is not compiled, or `x` and `y` do not match it.
+        TypeError: if `model` is not a `keras.Model` or `x`/`y` are not arrays
+            or a stream of `(x, y)` batches.
+        ValueError: if the model is not compiled, has several outputs, or `x`,
+            `y`, `validation_data` or the weights do not match it.
 
     Examples:
         >>> import keras, numpy as np
@@ -146,8 +159,8 @@ def diagnose(
         ("probe_steps", probe_steps),
     ):
         _check_positive_int(name, value)
-    ctx = _context(model, x, y, validation_data, batch_size, seed)
-    ctx.weighted = class_weight is not None or sample_weight is not None
+    ctx = _context(model, x, y, validation_data, batch_size, seed, max_samples)
+    _set_weights(ctx, class_weight, sample_weight)
     curves = _history_checks.history_dict(history)
     # Trained means an optimizer step taken (`model.save` keeps the step count);
     # a `history` alone may come with a fresh model, which says nothing about its
@@ -208,7 +221,13 @@ def diagnose(
     )
 
 
-def _context(model, x, y, validation_data, batch_size, seed):
+def _input_rank(model):
+    """The rank of one sample as the model takes it, or None if it does not say."""
+    inputs = _symbolic(model, "inputs")
+    return len(inputs[0].shape) - 1 if len(inputs) == 1 else None
+
+
+def _context(model, x, y, validation_data, batch_size, seed, max_samples):
     if not isinstance(model, keras.Model):
         raise TypeError(
             "`model` should be a compiled `keras.Model`. "
@@ -225,7 +244,15 @@ def _context(model, x, y, validation_data, batch_size, seed):
             "Received: a model compiled without `loss`. Call e.g. "
             '`model.compile(optimizer, loss="sparse_categorical_crossentropy")`.'
         )
-    x, y = as_array(x, "x"), as_array(y, "y")
+    rank = _input_rank(model)
+    read = collect(x, y, name="x", max_samples=max_samples, input_rank=rank)
+    if read.y is None:
+        raise ValueError(
+            "`y` should be the labels of `x` (class ids or one-hot rows), as given "
+            "to `fit`. Received: y=None with `x` an array. Fix: diagnose(model, x, "
+            "y), or pass a dataset of `(x, y)` batches as `x`."
+        )
+    x, y = as_array(read.x, "x"), as_array(read.y, "y")
     if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) < 2:
         raise ValueError(
             "`x` and `y` should be arrays with the same number of samples (at least 2)."
@@ -256,10 +283,26 @@ def _context(model, x, y, validation_data, batch_size, seed):
     labels = label_info(y)
     info = model_info(model, output.reshape(2, -1).shape[1])
     ctx = Context(model, x, y, labels, info, batch_size=int(batch_size), seed=int(seed))
+    ctx.stream_weights = read.sample_weight
+    note = describe(read, max_samples)
+    if note:
+        ctx.notes.append(f"x: {note}")
     if validation_data is not None:
+        if kind_of(validation_data) != "arrays":
+            val = collect(
+                validation_data,
+                None,
+                name="validation_data",
+                max_samples=max_samples,
+                input_rank=rank,
+            )
+            note = describe(val, max_samples)
+            ctx.notes.append(f"validation_data: {note}")
+            validation_data = (val.x, val.y)
         if not isinstance(validation_data, tuple | list) or len(validation_data) < 2:
             raise ValueError(
-                "`validation_data` should be `(x_val, y_val)`. "
+                "`validation_data` should be `(x_val, y_val)` or a dataset of "
+                "`(x, y)` batches, as given to `fit`. "
                 f"Received: validation_data of type {type(validation_data).__name__}"
             )
         ctx.x_val = as_array(validation_data[0], "x_val")
@@ -287,6 +330,62 @@ def _context(model, x, y, validation_data, batch_size, seed):
     if expected is not None:
         ctx.measurements["expected_loss_at_init"] = expected
     return ctx
+
+
+def _set_weights(ctx, class_weight, sample_weight):
+    """`ctx.sample_weight`: one weight per sample, as `fit` would weigh them."""
+    n = len(ctx.x)
+    weights = ctx.stream_weights
+    if sample_weight is not None:
+        if weights is not None:
+            raise ValueError(
+                "`sample_weight` should be None when `x` is a stream that yields "
+                "`(x, y, sample_weight)`: its weights are used. Received: both."
+            )
+        weights = as_array(sample_weight, "sample_weight")
+        if weights.shape != (n,) or weights.dtype.kind not in "iuf":
+            raise ValueError(
+                "`sample_weight` should be one number per sample of `x`, shape "
+                f"({n},). Received: sample_weight of shape {weights.shape} and dtype "
+                f"{weights.dtype}. Fix: pass the array you give `fit`."
+            )
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64).reshape(n, -1)[:, 0]
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError(
+                "`sample_weight` should be finite and non-negative. Received: "
+                f"{int((~np.isfinite(weights)).sum())} non-finite and "
+                f"{int((weights < 0).sum())} negative weights. Fix: clip or drop them."
+            )
+    if class_weight is not None:
+        if not isinstance(class_weight, dict) or not class_weight:
+            raise TypeError(
+                "`class_weight` should be a dict of class id to weight, as `fit` "
+                f"takes it. Received: class_weight of type {type(class_weight).__name__}"
+                ". Fix: e.g. class_weight=ksf.imbalance.class_weights(y)."
+            )
+        bad = {
+            k: v
+            for k, v in class_weight.items()
+            if isinstance(k, bool)
+            or not isinstance(k, numbers.Integral)
+            or isinstance(v, bool)
+            or not isinstance(v, numbers.Real)
+            or not np.isfinite(v)
+            or v < 0
+        }
+        if bad:
+            raise ValueError(
+                "`class_weight` should map integer class ids to finite, non-negative "
+                f"weights. Received: {dict(list(bad.items())[:3])!r}."
+            )
+        table = np.ones(max(max(class_weight) + 1, ctx.num_classes))
+        for k, v in class_weight.items():
+            table[int(k)] = float(v)
+        per_class = table[np.clip(ctx.labels.ids, 0, len(table) - 1)]
+        weights = per_class if weights is None else weights * per_class
+    ctx.sample_weight = weights
+    ctx.weighted = weights is not None
 
 
 def _optimizer_steps(model):

@@ -189,22 +189,6 @@ def test_errors_name_the_argument():
         _run(tiny_model(), x, y, seed=-1)
 
 
-def test_tf_data_is_refused_with_a_fix():
-    import tensorflow as tf
-
-    x, y = make_data()
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
-    with pytest.raises(TypeError, match="NumPy array"):
-        _run(tiny_model(), dataset, y)
-
-
-def test_a_generator_is_refused_with_a_fix():
-    x, y = make_data()
-    batches = ((x[i : i + 8], y[i : i + 8]) for i in range(0, len(x), 8))
-    with pytest.raises(TypeError, match="NumPy array.*generator.*take"):
-        _run(tiny_model(), batches, None)
-
-
 def test_overfitting_from_history():
     x, y = make_data()
     history = {
