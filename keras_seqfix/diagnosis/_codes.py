@@ -20,15 +20,19 @@ CAUSE_CODES = (
     "train_inference_discrepancy",
     "architecture_mismatch",
     "noisy_labels",
+    "per_frame_augmentation",
+    "frame_feature_width",
 )
-"""Every cause code a `Finding` can carry: the 17 of the spec, then the codes that
-read the reference (`architecture_mismatch`, `noisy_labels`).
+"""Every cause code a `Finding` can carry: the 17 of the spec, the codes that read
+the reference (`architecture_mismatch`, `noisy_labels`), then the codes read from
+how a model over frames is built (`per_frame_augmentation`,
+`frame_feature_width`).
 
 Examples:
 
     >>> import keras_seqfix as ksf
     >>> len(ksf.diagnosis.CAUSE_CODES), ksf.diagnosis.CAUSE_CODES[:2]
-    (19, ('label_loss_mismatch', 'output_activation_mismatch'))
+    (21, ('label_loss_mismatch', 'output_activation_mismatch'))
 """
 
 # code -> (cause, evidence measured, default fix). The checks write fixes with the
@@ -133,7 +137,8 @@ CATALOGUE = {
     "architecture_mismatch": (
         "A fast reference model that needs no tuning does far better than your "
         "trained model: the architecture (or its training) does not suit the data.",
-        "reference vs your model's balanced accuracy on the same held-out samples",
+        "reference vs your trained model's balanced accuracy on the same held-out "
+        "samples (untrained: vs the probe copy's, which stays near chance)",
         "model = ksf.build_rocket_classifier(k, input_shape=..., adapt_data=x, "
         "adapt_labels=y)  # or the builder for your data",
     ),
@@ -143,6 +148,23 @@ CATALOGUE = {
         "confident learning (cleanlab) on the reference's out-of-fold probabilities: "
         "count, fraction, most likely mislabelled samples",
         "check the listed samples' labels; drop or relabel them",
+    ),
+    "per_frame_augmentation": (
+        "A random augmentation inside TimeDistributed (or a per-frame backbone) "
+        "draws a new transformation for every frame, so the frames of one clip "
+        "disagree and the motion between them becomes noise.",
+        "random preprocessing layers found inside TimeDistributed wrappers",
+        "ksf.layers.SequenceAugmentation(flip='horizontal')  # one draw per clip, "
+        "before the per-frame backbone",
+    ),
+    "frame_feature_width": (
+        "The per-frame vector entering the recurrent layers is far too wide (a "
+        "TimeDistributed(Flatten()) of a conv map) or narrower than the number of "
+        "classes.",
+        "features per frame at the first recurrent layer, against the classes and "
+        "the training clips",
+        "keras.layers.TimeDistributed(keras.layers.GlobalAveragePooling2D()), or "
+        "ksf.build_cnn_lstm(num_classes, input_shape=...)",
     ),
 }
 

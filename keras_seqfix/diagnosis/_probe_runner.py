@@ -223,6 +223,7 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
             sample_weight=wt,
         )
         curves.update(loss=hist["loss"], val_loss=hist["val_loss"])
+        m["probe_steps_run"] = len(hist["step_loss"])
         m["train_loss_end"] = hist["loss"][-1]
         m["train_nan"] = not np.all(np.isfinite(hist["loss"]))
         m["val_loss_real"] = hist["val_loss"][-1] if hist.get("val_loss") else math.nan

@@ -11,6 +11,7 @@ from keras_seqfix.diagnosis import (
     _history_checks,
     _model_checks,
     _reference_checks,
+    _structure_checks,
 )
 from keras_seqfix.diagnosis._collect import collect, describe, kind_of
 from keras_seqfix.diagnosis._inputs import (
@@ -31,6 +32,8 @@ _ROOT_CAUSES = (
     "unscaled_inputs",
     "conflicting_labels",
     "padding_without_mask",
+    "per_frame_augmentation",
+    "frame_feature_width",
 )
 _SYMPTOMS = (
     "architecture_mismatch",
@@ -173,7 +176,11 @@ def diagnose(
     rows = _user_rows(ctx)
     _measure_user_model(ctx, log, rows, training_mode=False)
     log("data and model checks")
-    for check in _data_checks.DATA_CHECKS + _model_checks.MODEL_CHECKS:
+    for check in (
+        _data_checks.DATA_CHECKS
+        + _model_checks.MODEL_CHECKS
+        + _structure_checks.STRUCTURE_CHECKS
+    ):
         findings += check(ctx)
     ref, view = None, None
     if reference:
@@ -204,7 +211,7 @@ def diagnose(
         findings += check(ctx)
     findings += _history_checks.run_history_checks(ctx, curves)
     _imbalance_before_no_signal(findings, ctx)
-    _reference_checks.demote_no_signal(findings, ref)
+    _reference_checks.demote_no_signal(findings, ref, ctx)
     findings = _rank(findings)
     ctx.measurements["seconds"] = round(time.perf_counter() - start, 2)
     log(f"done: {len(findings)} findings")

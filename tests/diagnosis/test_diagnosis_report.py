@@ -15,8 +15,8 @@ def _finding(code="class_imbalance", severity="medium", score=0.5):
 
 
 def test_cause_codes_are_the_spec_vocabulary():
-    assert len(CAUSE_CODES) == 19 and set(CATALOGUE) == set(CAUSE_CODES)
-    assert catalogue_markdown().count("\n") == 20
+    assert len(CAUSE_CODES) == 21 and set(CATALOGUE) == set(CAUSE_CODES)
+    assert catalogue_markdown().count("\n") == 22
 
 
 def test_finding_validates_code_severity_and_score():

@@ -212,6 +212,29 @@ def test_a_reference_that_learns_the_labels_demotes_no_signal():
     assert at_chance.score == 0.8
 
 
+def test_a_copy_that_learns_nothing_where_the_reference_learns_is_not_healthy():
+    # The model discards its input (Rescaling by 0): the probe's copy stays at
+    # chance, so `no_signal` is found and then demoted by the reference, which
+    # learns the labels. The report must name the model, not read healthy.
+    x, y = _sines(120)
+    model = keras.Sequential(
+        [
+            keras.Input(x.shape[1:]),
+            keras.layers.Rescaling(0.0),
+            keras.layers.LSTM(4),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+    report = ksf.diagnose(model, x, y, probe_steps=24, verbose=0)
+    assert not report.healthy, str(report)
+    assert "architecture_mismatch" in report.codes[:2], str(report)
+    found = report.findings[report.codes.index("architecture_mismatch")]
+    assert found.severity == "medium"
+    assert found.evidence["probe_copy_balanced_accuracy"] < 0.7
+    assert found.evidence["reference_balanced_accuracy"] > 0.9
+
+
 @pytest.mark.parametrize("sigmoid", [True, False])
 def test_class_probabilities_read_every_output_kind(sigmoid):
     units, activation = (1, "sigmoid") if sigmoid else (3, None)

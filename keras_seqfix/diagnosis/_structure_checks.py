@@ -1,0 +1,138 @@
+"""Checks on how a model over frame sequences is put together, read from its layers
+(no training): a random augmentation drawn per frame (`per_frame_augmentation`) and
+the width of the per-frame vector that enters the recurrent layers
+(`frame_feature_width`).
+
+Both apply to clips `(samples, frames, height, width, channels)` and other inputs
+whose frames a `TimeDistributed` backbone encodes one by one.
+"""
+
+import keras
+
+from keras_seqfix.diagnosis._inputs import all_layers
+from keras_seqfix.diagnosis.finding import make_finding
+
+# Keras's random preprocessing layers: each call draws its own transformation.
+_RANDOM_PREFIX = "Random"
+# Above this many features per frame the recurrent layer's input kernel dwarfs the
+# data: pooled ImageNet backbones give 512 to 2,048; a `Flatten` of a conv map tens
+# of thousands.
+_WIDE = 4096
+
+
+def _inner_layers(layer):
+    """The layers inside a `TimeDistributed` wrapper (nested models included)."""
+    inner = getattr(layer, "layer", None)
+    if inner is None:
+        return []
+    return [inner, *all_layers(inner)] if isinstance(inner, keras.Model) else [inner]
+
+
+def _per_frame_wrappers(model):
+    return [
+        layer
+        for layer in all_layers(model)
+        if isinstance(layer, keras.layers.TimeDistributed)
+    ]
+
+
+def check_per_frame_augmentation(ctx):
+    """A random augmentation inside `TimeDistributed`: every frame of a clip gets
+    its own flip, rotation or crop, so the motion between frames becomes noise."""
+    if ctx.x.ndim < 4:
+        return []
+    found = []
+    for wrapper in _per_frame_wrappers(ctx.model):
+        for layer in _inner_layers(wrapper):
+            name = type(layer).__name__
+            if name.startswith(_RANDOM_PREFIX) and name != _RANDOM_PREFIX:
+                found.append((wrapper.name, name))
+    if not found:
+        return []
+    names = sorted({name for _, name in found})
+    evidence = {
+        "per_frame_random_layers": ", ".join(names),
+        "inside": ", ".join(sorted({wrapper for wrapper, _ in found})),
+        "frames_per_sample": int(ctx.x.shape[1]),
+    }
+    title = (
+        f"{', '.join(names)} inside TimeDistributed draws a new transformation for "
+        "every frame: the frames of one clip no longer agree, and their motion is noise"
+    )
+    fix = (
+        "augment = ksf.layers.SequenceAugmentation(flip='horizontal', rotation=0.05)\n"
+        "# one draw per clip, applied to all its frames; before the per-frame "
+        "backbone:\n"
+        "x = augment(inputs); x = keras.layers.TimeDistributed(backbone)(x)"
+    )
+    return [make_finding("per_frame_augmentation", 0.6, title, evidence, fix)]
+
+
+def _recurrent_input_width(model):
+    """`(layer name, features per step)` entering the first recurrent layer."""
+    for layer in all_layers(model):
+        if not isinstance(layer, keras.layers.RNN | keras.layers.Bidirectional):
+            continue
+        try:
+            shape = layer.input.shape
+        except (AttributeError, ValueError):  # nested or never called
+            return None
+        if len(shape) == 3 and shape[-1] is not None:
+            return layer.name, int(shape[-1])
+        return None
+    return None
+
+
+def _has_flatten(model):
+    return any(
+        isinstance(inner, keras.layers.Flatten)
+        for wrapper in _per_frame_wrappers(model)
+        for inner in _inner_layers(wrapper)
+    )
+
+
+def check_frame_feature_width(ctx):
+    """The per-frame vector entering the recurrent layers is far too wide (a
+    flattened conv map) or narrower than the number of classes."""
+    if ctx.x.ndim < 4 or not _per_frame_wrappers(ctx.model):
+        return []
+    found = _recurrent_input_width(ctx.model)
+    if found is None:
+        return []
+    name, width = found
+    k = ctx.num_classes
+    samples = len(ctx.x)
+    evidence = {
+        "recurrent_layer": name,
+        "features_per_frame": width,
+        "classes": k,
+        "training_samples": samples,
+        "flatten_per_frame": _has_flatten(ctx.model),
+    }
+    if width > _WIDE:
+        title = (
+            f"{width:,} features per frame enter {name}: its input weights alone "
+            f"outnumber the {samples:,} training clips many times over"
+        )
+        fix = (
+            "keras.layers.TimeDistributed(keras.layers.GlobalAveragePooling2D())  "
+            "# not Flatten()\n"
+            f"# or: model = ksf.build_cnn_lstm({k}, input_shape=...)"
+        )
+        score = 0.6 if evidence["flatten_per_frame"] else 0.5
+        return [make_finding("frame_feature_width", score, title, evidence, fix)]
+    if width < k:
+        title = (
+            f"{width} features per frame enter {name} for {k} classes: the frames "
+            "are squeezed below one feature per class before the sequence is read"
+        )
+        fix = (
+            "keras.layers.TimeDistributed(keras.layers.Dense(64, activation='relu'))"
+            "  # wider per-frame features\n"
+            f"# or: model = ksf.build_cnn_lstm({k}, input_shape=...)"
+        )
+        return [make_finding("frame_feature_width", 0.5, title, evidence, fix)]
+    return []
+
+
+STRUCTURE_CHECKS = (check_per_frame_augmentation, check_frame_feature_width)

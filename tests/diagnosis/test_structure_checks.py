@@ -1,0 +1,107 @@
+"""`per_frame_augmentation` and `frame_feature_width`: how a model over frames is put
+together, read from its layers (probe=False, reference=False: no training)."""
+
+import keras
+import numpy as np
+import pytest
+
+import keras_seqfix as ksf
+from keras_seqfix.diagnosis import diagnose
+
+L = keras.layers
+
+
+def _clips(n=24, frames=5, size=16, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % classes
+    x = rng.uniform(0, 1, size=(n, frames, size, size, 1)).astype("float32")
+    return x, y.astype("int64")
+
+
+def _model(x, per_frame, *, before=(), classes=3):
+    inputs = keras.Input(x.shape[1:])
+    h = inputs
+    for layer in before:
+        h = layer(h)
+    for layer in per_frame:
+        h = L.TimeDistributed(layer)(h)
+    h = L.LSTM(8)(h)
+    model = keras.Model(inputs, L.Dense(classes, activation="softmax")(h))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def _codes(model, x, y):
+    return diagnose(model, x, y, probe=False, reference=False, verbose=0).codes
+
+
+def _pooled():
+    return [L.Conv2D(4, 3, activation="relu"), L.GlobalAveragePooling2D()]
+
+
+@pytest.mark.parametrize(
+    "random_layer",
+    [lambda: L.RandomFlip("horizontal"), lambda: L.RandomRotation(0.1)],
+)
+def test_a_random_layer_inside_time_distributed_is_found(random_layer):
+    x, y = _clips()
+    report = diagnose(
+        _model(x, [random_layer(), *_pooled()]),
+        x,
+        y,
+        probe=False,
+        reference=False,
+        verbose=0,
+    )
+    assert report.codes[0] == "per_frame_augmentation", str(report)
+    finding = report.findings[0]
+    assert finding.evidence["per_frame_random_layers"].startswith("Random")
+    assert "SequenceAugmentation" in finding.fix
+
+
+def test_a_random_layer_inside_a_per_frame_backbone_is_found():
+    x, y = _clips()
+    backbone = keras.Sequential(
+        [keras.Input(x.shape[2:]), L.RandomZoom(0.1), *_pooled()], name="backbone"
+    )
+    assert "per_frame_augmentation" in _codes(_model(x, [backbone]), x, y)
+
+
+def test_one_draw_per_clip_is_not_per_frame_augmentation():
+    x, y = _clips()
+    augment = ksf.layers.SequenceAugmentation(flip="horizontal", seed=0)
+    model = _model(x, _pooled(), before=[augment])
+    assert "per_frame_augmentation" not in _codes(model, x, y)
+
+
+def test_a_flattened_conv_map_per_frame_is_too_wide():
+    x, y = _clips(size=48)
+    wide = _model(x, [L.Conv2D(4, 3, padding="same"), L.Flatten()])  # 9,216 wide
+    report = diagnose(wide, x, y, probe=False, reference=False, verbose=0)
+    assert "frame_feature_width" in report.codes[:2], str(report)
+    finding = report.findings[report.codes.index("frame_feature_width")]
+    assert finding.evidence["features_per_frame"] == 48 * 48 * 4
+    assert finding.evidence["flatten_per_frame"] is True
+    assert "GlobalAveragePooling2D" in finding.fix
+    assert "frame_feature_width" not in _codes(_model(x, _pooled()), x, y)
+
+
+def test_a_per_frame_vector_narrower_than_the_classes_is_found():
+    x, y = _clips(classes=6)
+    narrow = _model(x, [*_pooled(), L.Dense(2)], classes=6)
+    assert "frame_feature_width" in _codes(narrow, x, y)
+    wide_enough = _model(x, [*_pooled(), L.Dense(16)], classes=6)
+    assert "frame_feature_width" not in _codes(wide_enough, x, y)
+
+
+def test_numeric_series_never_get_the_frame_codes():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 20, 1)).astype("float32")
+    y = np.arange(40) % 5
+    model = keras.Sequential(
+        [keras.Input((20, 1)), L.LSTM(8), L.Dense(5, activation="softmax")]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    codes = _codes(model, x, y)
+    assert "frame_feature_width" not in codes
+    assert "per_frame_augmentation" not in codes
