@@ -1,5 +1,6 @@
 """Checks on the data alone: values, scale, classes, duplicates, padding, size."""
 
+import keras
 import numpy as np
 
 from keras_seqfix.diagnosis._inputs import row_keys
@@ -59,7 +60,8 @@ def check_unscaled_inputs(ctx):
         score = 0.45
     else:
         return []
-    if ctx.info.has_input_scaling:
+    after = _scale_after_scaling(ctx) if ctx.info.has_input_scaling else None
+    if ctx.info.has_input_scaling and (after is None or after < 5):
         score = min(score, 0.1)
     evidence = {
         "max_abs_value": round(max_abs, 4),
@@ -68,6 +70,8 @@ def check_unscaled_inputs(ctx):
         "feature_scale_spread": round(spread, 2),
         "model_has_normalization": ctx.info.has_input_scaling,
     }
+    if after is not None:
+        evidence["scale_after_normalization"] = round(after, 4)
     fix = (
         "norm = keras.layers.Normalization(axis=-1)\n"
         "norm.adapt(x_train)  # learns per-feature mean and variance\n"
@@ -77,6 +81,47 @@ def check_unscaled_inputs(ctx):
         fix = "keras.layers.Rescaling(1.0 / 255)  # first layer, for 0-255 pixels"
     title = f"Inputs are not scaled: feature scale up to {largest:.3g} (|x| <= {max_abs:.3g})"
     return [make_finding("unscaled_inputs", score, title, evidence, fix)]
+
+
+def _feature_scale(values):
+    flat = values.reshape(-1, values.shape[-1]) if values.ndim >= 3 else values
+    flat = flat.reshape(len(flat), -1).astype(np.float64)
+    flat = flat[np.isfinite(flat).all(axis=1) & np.any(flat != 0, axis=1)]
+    if len(flat) == 0:
+        return None
+    return float(np.max(np.mean(np.abs(flat), axis=0) + np.std(flat, axis=0)))
+
+
+def _scale_after_scaling(ctx, size=256):
+    """The feature scale of what the model's first scaling layer passes on, in
+    inference mode, or None when it cannot be measured or needs no measuring.
+
+    A layer named Normalization or BatchNormalization does not always scale: a
+    frozen BatchNormalization at its initial statistics (mean 0, variance 1) or a
+    `Rescaling(1.0)` passes raw values on. A trainable BatchNormalization scales
+    each batch in training (its inference-mode statistics start at 0 and 1), and
+    LayerNormalization scales every sample: those are trusted.
+    """
+    from keras_seqfix.diagnosis._inputs import all_layers
+
+    for layer in all_layers(ctx.model)[:4]:
+        name = type(layer).__name__
+        if name not in _SCALERS:
+            continue
+        if name == "LayerNormalization" or (
+            name == "BatchNormalization" and layer.trainable
+        ):
+            return None
+        try:
+            head = keras.Model(ctx.model.inputs, layer.output)
+            out = keras.ops.convert_to_numpy(head(ctx.x[:size], training=False))
+        except Exception:  # nested or subclassed: the layer's output is not reachable
+            return None
+        return _feature_scale(np.asarray(out))
+    return None
+
+
+_SCALERS = ("Normalization", "Rescaling", "LayerNormalization", "BatchNormalization")
 
 
 def check_class_imbalance(ctx):

@@ -100,6 +100,10 @@ def check_gradients(ctx, norms, fit_ok, progress):
             vanish = 0.75
         elif ratio < 1e-4:
             vanish = 0.6
+        elif ratio < 1e-3:
+            # About what five or six stacked sigmoid layers give (their slope is
+            # at most 1/4 each); a model that trains well is capped below.
+            vanish = 0.5
         if vanish and trained_ok:
             vanish = min(vanish, 0.25)
         if vanish:

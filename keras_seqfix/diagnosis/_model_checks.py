@@ -67,6 +67,19 @@ def check_label_loss_mismatch(ctx):
                 "keras.layers.Dense(1, activation='sigmoid')  # one output for 0/1\n"
                 "# or keep the softmax and compile with sparse_categorical_crossentropy"
             )
+    elif info.loss_name == "bce" and labels.kind == "one_hot" and k > 2:
+        # Every row holds exactly one class: a single-label task scored as K
+        # independent yes/no questions, whose loss the K-1 zeros of each row
+        # dominate (and whose "accuracy" counts them).
+        problem = (
+            f"one-hot rows (one class per sample) with a binary loss on {k} outputs"
+        )
+        score = 0.7
+        fix = (
+            f"keras.layers.Dense({k}, activation='softmax')\n"
+            "model.compile(loss='categorical_crossentropy', ...)  # one-hot rows\n"
+            "# or: ksf.build_lstm_classifier(num_classes, ..., labels='one_hot')"
+        )
     elif info.loss_name == "mse" and labels.kind in ("sparse", "one_hot"):
         problem = "a regression loss for class labels"
         score, fix = 0.6, sparse_fix
@@ -74,6 +87,23 @@ def check_label_loss_mismatch(ctx):
         return []
     title = f"Labels do not match the loss: {problem}"
     return [make_finding("label_loss_mismatch", score, title, _loss_evidence(ctx), fix)]
+
+
+# Activations whose outputs are one-sided or bounded: not logits.
+_BOUNDED = (
+    "relu",
+    "relu6",
+    "elu",
+    "selu",
+    "softplus",
+    "tanh",
+    "hard_sigmoid",
+    "hard_tanh",
+    "exponential",
+    "leaky_relu",
+    "gelu",
+    "silu",
+)
 
 
 def check_output_activation_mismatch(ctx):
@@ -91,6 +121,12 @@ def check_output_activation_mismatch(ctx):
         score = 0.9
     elif logits and act in ("softmax", "sigmoid"):
         problem = f"'{act}' outputs with from_logits=True (logits expected)"
+        score = 0.75
+    elif logits and act in _BOUNDED:
+        # Logits must range over the reals: a ReLU cuts every negative logit to 0
+        # (where it gets no gradient), tanh caps them at 1, which puts a floor
+        # under the loss (log(1 + (K-1) e^-2) for K classes, at best).
+        problem = f"'{act}' on the logits: they cannot take the values the loss needs"
         score = 0.75
     elif info.loss_name in ("sparse_cce", "cce") and act == "sigmoid" and k > 1:
         problem, score = "sigmoid outputs with a categorical loss", 0.45

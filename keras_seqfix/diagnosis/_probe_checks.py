@@ -266,6 +266,30 @@ def check_signal_and_capacity(
     return findings
 
 
+def _vanishing_before_slow_learning(lr_findings, grad_findings):
+    """Early layers that get under a thousandth of the gradient explain a loss that
+    only moves at a far higher learning rate: the cause ranks above its symptom
+    (as huge gradients rank above the divergence they cause)."""
+    vanish = [
+        f
+        for f in grad_findings
+        if f.code == "vanishing_gradients"
+        and f.score >= 0.4
+        and f.evidence.get("min_over_max", 1.0) < 1e-3
+    ]
+    slow = [f for f in lr_findings if f.code == "lr_too_low"]
+    if not vanish or not slow:
+        return
+    top = max(f.score for f in slow)
+    for f in slow:
+        f.score = round(f.score * 0.7, 3)
+        f.severity = severity_of(f.score)
+    for f in vanish:
+        f.score = round(max(f.score, top), 3)
+        f.severity = severity_of(f.score)
+        f.evidence["explains_lr_too_low"] = True
+
+
 def run_probe_checks(ctx, norms):
     fit_user, fit_best, fit_long, learned, diverged, progress = probe_summary(ctx)
     can_fit = fit_user or fit_best
@@ -277,7 +301,10 @@ def run_probe_checks(ctx, norms):
         for f in lr_findings:
             f.score = round(f.score * 0.7, 3)
             f.severity = severity_of(f.score)
-    grad_findings = check_gradients(ctx, norms, can_fit, progress)
+    # Vanishing gradients are excused only by a model that fits at your rate: a
+    # fit at the range test's far higher rate is what tiny gradients need.
+    grad_findings = check_gradients(ctx, norms, fit_user, progress)
+    _vanishing_before_slow_learning(lr_findings, grad_findings)
     explained = any(f.score >= 0.4 for f in lr_findings + grad_findings)
     modes = check_train_inference(ctx)
     # Held-out accuracy is measured in inference mode: with a large mode gap it

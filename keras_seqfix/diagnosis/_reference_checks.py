@@ -179,7 +179,31 @@ def noisy_labels(ctx, reference):
     ranked = find_label_issues(targets, oof, return_indices_ranked_by="self_confidence")
     fraction = len(ranked) / len(rows)
     ctx.measurements["label_issue_fraction"] = round(fraction, 4)
+    # The reference must be right on the labels it accepts: where it still errs
+    # on many of them, it is a weak judge, and what it flags are its own errors
+    # (a reference near chance flags half of any labels).
+    accepted = np.ones(len(rows), dtype=bool)
+    accepted[ranked] = False
+    unflagged_error = (
+        float(np.mean(oof[accepted].argmax(axis=1) != targets[accepted]))
+        if accepted.any()
+        else 1.0
+    )
+    ctx.measurements["reference_error_on_unflagged"] = round(unflagged_error, 4)
     if len(ranked) < _MIN_ISSUES or fraction < _MIN_FRACTION:
+        return []
+    if unflagged_error > _MAX_UNFLAGGED_ERROR:
+        ctx.notes.append(
+            f"noisy_labels not claimed: the reference errs on {unflagged_error:.0%} "
+            "of the labels it does not flag, too weak a judge of the rest"
+        )
+        return []
+    beaten = ctx.measurements.get("reference_gap")
+    if beaten is not None and beaten < -0.05:
+        ctx.notes.append(
+            "noisy_labels not claimed: your trained model does better than the "
+            "reference, which cannot judge its labels"
+        )
         return []
     score = min(0.3 + 1.5 * fraction, 0.8)
     indices = [int(i) for i in rows[ranked[:_TOP]]]
@@ -205,6 +229,9 @@ def noisy_labels(ctx, reference):
 # flipped (seeds 0 and 1): clean sets flag at most 1.5%, 10% noise at least 4%.
 # Reported on sets not used here (docs/diagnosis.md, "Label noise").
 _MIN_ISSUES, _MIN_FRACTION = 3, 0.05
+# From principle, not tuned: flipped labels are what a good reference rejects,
+# so the labels it keeps should be ones it agrees with.
+_MAX_UNFLAGGED_ERROR = 0.15
 
 
 def demote_no_signal(findings, reference, ctx=None):

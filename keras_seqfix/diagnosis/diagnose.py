@@ -212,6 +212,8 @@ def diagnose(
     findings += _history_checks.run_history_checks(ctx, curves)
     _imbalance_before_no_signal(findings, ctx)
     _reference_checks.demote_no_signal(findings, ref, ctx)
+    if ref is not None:
+        findings += _over_time(ctx, ref, findings, max_samples, log)
     findings = _rank(findings)
     ctx.measurements["seconds"] = round(time.perf_counter() - start, 2)
     log(f"done: {len(findings)} findings")
@@ -393,6 +395,23 @@ def _set_weights(ctx, class_weight, sample_weight):
         weights = per_class if weights is None else weights * per_class
     ctx.sample_weight = weights
     ctx.weighted = weights is not None
+
+
+def _over_time(ctx, ref, findings, max_samples, log):
+    """Vanishing gradients over time (see `_time_checks`); a failure is missing
+    evidence."""
+    from keras_seqfix.diagnosis._time_checks import vanishing_over_time
+
+    try:
+        found = vanishing_over_time(ctx, ref, findings, max_samples=max_samples)
+    except Exception as exc:
+        ctx.missing.append(
+            f"where in time the labels are: {type(exc).__name__}: {exc}"[:300]
+        )
+        return []
+    if found:
+        log("the model does not reach the steps that carry the labels")
+    return found
 
 
 def _optimizer_steps(model):

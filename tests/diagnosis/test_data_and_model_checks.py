@@ -53,6 +53,45 @@ def test_unscaled_inputs_found_and_silenced_by_a_normalization_layer():
     assert _run(model, x, y).healthy
 
 
+@pytest.mark.parametrize("layer", ["frozen_batchnorm", "rescaling_by_one"])
+def test_a_scaling_layer_that_does_not_scale_leaves_unscaled_inputs_found(layer):
+    # A frozen BatchNormalization at its initial statistics (mean 0, variance 1)
+    # passes raw values on in every mode; so does Rescaling(1.0).
+    x, y = make_data()
+    x = x * 300 + 1000
+    if layer == "frozen_batchnorm":
+        scaler = keras.layers.BatchNormalization()
+        scaler.trainable = False
+    else:
+        scaler = keras.layers.Rescaling(1.0)
+    model = keras.Sequential(
+        [
+            keras.Input((12, 2)),
+            scaler,
+            keras.layers.GRU(8),
+            keras.layers.Dense(3, "softmax"),
+        ]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    report = _run(model, x, y)
+    assert report.codes[0] == "unscaled_inputs", str(report)
+    assert report.findings[0].evidence["scale_after_normalization"] > 500
+    trainable = keras.Sequential(
+        [
+            keras.Input((12, 2)),
+            keras.layers.BatchNormalization(),
+            keras.layers.GRU(8),
+            keras.layers.Dense(3, "softmax"),
+        ]
+    )
+    trainable.compile("adam", "sparse_categorical_crossentropy")
+    assert all(
+        f.severity in ("low", "info")
+        for f in _run(trainable, x, y).findings
+        if f.code == "unscaled_inputs"
+    )
+
+
 def test_class_imbalance_found_and_informational_with_class_weight():
     x, y = make_data(n=220, classes=2)
     keep = np.concatenate([np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:8]])
@@ -132,6 +171,7 @@ def test_insufficient_data():
         ("categorical_crossentropy", "sparse"),
         ("binary_crossentropy", "sparse"),
         ("sparse_categorical_crossentropy", "one_based"),
+        ("binary_crossentropy", "one_hot_sigmoid"),
     ],
 )
 def test_label_loss_mismatch(loss, labels):
@@ -140,9 +180,20 @@ def test_label_loss_mismatch(loss, labels):
         y = np.eye(3, dtype="float32")[y]
     elif labels == "one_based":
         y = y + 1
-    report = _run(tiny_model(loss=loss), x, y)
+    activation = "softmax"
+    if labels == "one_hot_sigmoid":  # single-label one-hot rows, K sigmoid units
+        y, activation = np.eye(3, dtype="float32")[y], "sigmoid"
+    report = _run(tiny_model(loss=loss, activation=activation), x, y)
     assert report.codes[0] == "label_loss_mismatch"
     assert report.findings[0].severity == "high"
+
+
+def test_multi_label_rows_with_a_binary_loss_are_not_a_mismatch():
+    x, y = make_data()
+    rows = np.eye(3, dtype="float32")[y]
+    rows[::3, (y[::3] + 1) % 3] = 1.0  # some samples carry two labels
+    report = _run(tiny_model(loss="binary_crossentropy", activation="sigmoid"), x, rows)
+    assert "label_loss_mismatch" not in report.codes
 
 
 @pytest.mark.parametrize(
@@ -151,6 +202,8 @@ def test_label_loss_mismatch(loss, labels):
         ("linear", "sparse_categorical_crossentropy", 3),
         ("softmax", keras.losses.SparseCategoricalCrossentropy(from_logits=True), 3),
         ("softmax", "binary_crossentropy", 1),
+        ("relu", keras.losses.SparseCategoricalCrossentropy(from_logits=True), 3),
+        ("tanh", keras.losses.SparseCategoricalCrossentropy(from_logits=True), 3),
     ],
 )
 def test_output_activation_mismatch(activation, loss, classes):
