@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_seqfix.diagnosis import diagnose
+from keras_seqfix.diagnosis import Finding, diagnose
 from tests.diagnosis._synthetic import make_data, tiny_model
 
 L = keras.layers
@@ -387,3 +387,21 @@ def test_training_mode_loss_is_measured_on_mixed_batches_of_sorted_data():
             infer,
         )
     assert "train_inference_discrepancy" not in report.codes, str(report)
+
+
+def test_vanishing_gradients_rank_above_the_slow_learning_they_explain():
+    from keras_seqfix.diagnosis._probe_checks import _vanishing_before_slow_learning
+
+    slow = Finding("lr_too_low", "high", "slow", {}, "fix", 0.85)
+    tiny = Finding(
+        "vanishing_gradients", "medium", "tiny", {"min_over_max": 3e-4}, "", 0.5
+    )
+    _vanishing_before_slow_learning([slow], [tiny])
+    assert tiny.score >= 0.85 > slow.score and tiny.evidence["explains_lr_too_low"]
+    # A ratio of a hundredth explains nothing: the order stays.
+    slow = Finding("lr_too_low", "high", "slow", {}, "fix", 0.85)
+    mild = Finding(
+        "vanishing_gradients", "medium", "mild", {"min_over_max": 1e-2}, "", 0.5
+    )
+    _vanishing_before_slow_learning([slow], [mild])
+    assert slow.score == 0.85 and mild.score == 0.5

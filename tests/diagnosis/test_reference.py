@@ -263,3 +263,22 @@ def test_diagnose_without_the_reference_states_none():
     model, _ = _trained_mean_model(x, y, epochs=1)
     report = ksf.diagnose(model, x, y, probe=False, reference=False, verbose=0)
     assert report.reference is None and report.per_class is None
+
+
+def test_a_weak_reference_does_not_call_clean_labels_noisy():
+    # Six overlapping classes, clean labels: the reference reaches about 0.5
+    # balanced accuracy, and confident learning flags over a third of the labels,
+    # its own errors. Where the reference still errs on the labels it keeps, it
+    # is too weak a judge: no finding, and a note says why.
+    rng = np.random.default_rng(0)
+    y = np.arange(240) % 6
+    t = np.arange(48)
+    x = np.sin((0.1 + 0.05 * y)[:, None] * t + rng.uniform(0, 2 * np.pi, (240, 1)))
+    x = (x + rng.normal(size=(240, 48)))[..., None].astype("float32")
+    ctx = _context(x, y)
+    reference = fit_reference(ctx, max_samples=2000)
+    assert 0.3 < reference["balanced_accuracy"] < 0.8
+    assert _reference_checks.noisy_labels(ctx, reference) == []
+    assert ctx.measurements["label_issue_fraction"] > 0.2
+    assert ctx.measurements["reference_error_on_unflagged"] > 0.15
+    assert any("too weak a judge" in note for note in ctx.notes)
