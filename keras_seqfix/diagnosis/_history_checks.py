@@ -110,9 +110,10 @@ def check_history_underfitting(ctx, curves):
     ratio = train[-1] / max(reference, 1e-8)
     val = curves.get("val_loss", [])
     gap_small = not val or val[-1] <= train[-1] * 1.3 + 0.05
+    still = _still_improving(train, val)
     if ratio >= 0.85:
         score = 0.7
-    elif ratio >= 0.6 and gap_small:
+    elif (ratio >= 0.6 and gap_small) or (still is not None and ratio >= 0.2):
         score = 0.45
     else:
         return []
@@ -130,7 +131,32 @@ def check_history_underfitting(ctx, curves):
         "model.fit(x, y, **ksf.fit_recipe(x))  # longer, best weights restored"
     )
     title = f"Underfitting: training loss ended at {ratio:.0%} of where it started"
+    if still is not None and ratio < 0.6:
+        name, share, tail = still
+        evidence["share_of_drop_in_last_epochs"] = round(share, 3)
+        title = (
+            f"Stopped while still learning: the {name} loss is at its lowest in the "
+            f"last epoch and fell {share:.0%} of its whole drop in the last {tail} "
+            f"epochs, at {ratio:.0%} of where it started"
+        )
     return [make_finding("underfitting", score, title, evidence, fix)]
+
+
+def _still_improving(train, val):
+    """`(curve name, share of its drop in the last epochs, those epochs)` when
+    training stopped while the loss still fell steeply, else None: the held-out
+    loss (or, without one, the training loss) at its lowest in the last epoch,
+    with at least a fifth of its whole drop in the last fifth of the epochs."""
+    name, curve = ("validation", val) if len(val) == len(train) else ("training", train)
+    if len(curve) < 5 or not np.all(np.isfinite(curve)):
+        return None
+    tail = max(2, len(curve) // 5)
+    drop = curve[0] - min(curve)
+    if drop <= 0 or curve[-1] > min(curve) * 1.02:
+        return None
+    share = (curve[-tail - 1] - curve[-1]) / drop
+    falling = min(train[-tail:]) < train[-tail - 1]  # the training loss too
+    return (name, float(share), tail) if share >= 0.2 and falling else None
 
 
 def run_history_checks(ctx, curves):

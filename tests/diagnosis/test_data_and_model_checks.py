@@ -263,6 +263,20 @@ def test_underfitting_from_history():
     assert report.codes[0] == "underfitting"
 
 
+def test_a_run_stopped_while_still_learning_is_underfitting():
+    x, y = make_data()
+    falling = [3.0 - 0.07 * i for i in range(30)]  # 0.07 a step to the last epoch
+    history = {"loss": falling, "val_loss": [v + 0.3 for v in falling]}
+    report = _run(tiny_model(), x, y, history=history)
+    assert report.codes[0] == "underfitting", str(report)
+    assert report.findings[0].severity == "medium"
+    assert "still learning" in report.findings[0].title
+    # The same end, reached by epoch 15 and flat since: converged, not underfitting.
+    converged = [3.0 - 0.145 * i for i in range(15)] + [falling[-1]] * 15
+    history = {"loss": converged, "val_loss": [v + 0.3 for v in converged]}
+    assert "underfitting" not in _run(tiny_model(), x, y, history=history).codes
+
+
 def test_healthy_history_is_healthy():
     x, y = make_data()
     history = {
