@@ -169,6 +169,49 @@ CATALOGUE = {
 }
 
 
+# What each code is in the ranking: a root cause (found with confidence, it ranks
+# above the symptoms it produces), a symptom of one, or a cause of its own (ranked
+# by its score alone). Declared once here; `diagnose` reads it.
+ROLE = {
+    **dict.fromkeys(
+        (
+            "label_loss_mismatch",
+            "output_activation_mismatch",
+            "invalid_values",
+            "unscaled_inputs",
+            "conflicting_labels",
+            "padding_without_mask",
+            "per_frame_augmentation",
+            "frame_feature_width",
+        ),
+        "root",
+    ),
+    **dict.fromkeys(
+        (
+            "architecture_mismatch",
+            "no_signal",
+            "underfitting",
+            "lr_too_high",
+            "lr_too_low",
+            "vanishing_gradients",
+            "exploding_gradients",
+            "train_inference_discrepancy",
+        ),
+        "symptom",
+    ),
+    **dict.fromkeys(
+        (
+            "class_imbalance",
+            "split_leakage",
+            "insufficient_data",
+            "overfitting",
+            "noisy_labels",
+        ),
+        "own",
+    ),
+}
+
+
 def catalogue_markdown():
     """The cause table (code, cause, evidence, fix) as markdown, for the docs."""
     lines = ["| code | cause | evidence | fix |", "|---|---|---|---|"]

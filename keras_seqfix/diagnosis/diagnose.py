@@ -13,6 +13,7 @@ from keras_seqfix.diagnosis import (
     _reference_checks,
     _structure_checks,
 )
+from keras_seqfix.diagnosis._codes import ROLE
 from keras_seqfix.diagnosis._collect import collect, describe, kind_of
 from keras_seqfix.diagnosis._inputs import (
     Context,
@@ -23,28 +24,10 @@ from keras_seqfix.diagnosis._inputs import (
 )
 from keras_seqfix.diagnosis.diagnosis_report import DiagnosisReport
 
-# Codes that are a root cause when found with confidence: the probe's symptoms
-# (no learning, odd gradients) are then ranked below them.
-_ROOT_CAUSES = (
-    "label_loss_mismatch",
-    "output_activation_mismatch",
-    "invalid_values",
-    "unscaled_inputs",
-    "conflicting_labels",
-    "padding_without_mask",
-    "per_frame_augmentation",
-    "frame_feature_width",
-)
-_SYMPTOMS = (
-    "architecture_mismatch",
-    "no_signal",
-    "underfitting",
-    "lr_too_high",
-    "lr_too_low",
-    "vanishing_gradients",
-    "exploding_gradients",
-    "train_inference_discrepancy",
-)
+# Root causes found with confidence rank above the symptoms they produce (no
+# learning, odd gradients): see `_codes.ROLE`.
+_ROOT_CAUSES = tuple(code for code, role in ROLE.items() if role == "root")
+_SYMPTOMS = tuple(code for code, role in ROLE.items() if role == "symptom")
 
 
 def diagnose(

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from keras_seqfix.diagnosis import CAUSE_CODES, DiagnosisReport, Finding
-from keras_seqfix.diagnosis._codes import CATALOGUE, catalogue_markdown
+from keras_seqfix.diagnosis._codes import CATALOGUE, ROLE, catalogue_markdown
 
 
 def _finding(code="class_imbalance", severity="medium", score=0.5):
@@ -16,6 +16,8 @@ def _finding(code="class_imbalance", severity="medium", score=0.5):
 
 def test_cause_codes_are_the_spec_vocabulary():
     assert len(CAUSE_CODES) == 21 and set(CATALOGUE) == set(CAUSE_CODES)
+    assert set(ROLE) == set(CAUSE_CODES)
+    assert set(ROLE.values()) == {"root", "symptom", "own"}
     assert catalogue_markdown().count("\n") == 22
 
 
