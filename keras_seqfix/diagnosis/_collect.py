@@ -166,9 +166,7 @@ def describe(collected, max_samples):
     if collected.source == "arrays":
         return None
     whole = (
-        "all of it"
-        if collected.exhausted
-        else (f"the first {max_samples} (max_samples)")
+        "all of it" if collected.exhausted else f"the first {max_samples} (max_samples)"
     )
     consumed = (
         "; these batches were consumed from your generator"
