@@ -7,6 +7,7 @@ import warnings
 import keras
 import numpy as np
 
+from keras_seqfix._labels import check_model_labels
 from keras_seqfix._validation import (
     Integral,
     Interval,
@@ -199,25 +200,6 @@ def _check_model(model):
     check_constant_learning_rate(model.optimizer)
 
 
-def _check_labels(model, y):
-    """Labels against a categorical loss: format and class range.
-
-    Only for arrays and a single `(batch, num_classes)` output, the case of
-    one label per sample that `check_labels` knows.
-    """
-    from keras_seqfix.models._checked_model import _label_format, check_labels
-
-    labels = _label_format(model)
-    outputs = getattr(model, "outputs", None)
-    if labels is None or not outputs or len(outputs) != 1 or not _is_array(y):
-        return
-    if len(outputs[0].shape) != 2:  # per-timestep outputs: left to Keras
-        return
-    num_classes = outputs[0].shape[-1]
-    if num_classes:
-        check_labels(y, num_classes=int(num_classes), labels=labels)
-
-
 class _FullBatches(keras.utils.PyDataset):
     """`num_steps` full batches drawn from arrays, a fresh permutation per pass.
 
@@ -355,7 +337,7 @@ def find_lr(
     if not model.built:
         model(_first_batch(x, batch_size), training=False)
     if y is not None:
-        _check_labels(model, y)
+        check_model_labels(model, y)  # one label per sample vs the loss
     callbacks = [finder] + ([_Progress(finder)] if verbose else [])
     history = getattr(model, "history", None)
     try:

@@ -2,10 +2,13 @@
 
 scikit-learn's `type_of_target` does the label classification; the checks here add
 what it lacks for sequence data: one-hot and per-timestep labels, and error messages
-that name the argument, what was received and the fix.
+that name the argument, what was received and the fix. Whether rows are one-hot is
+read by `keras_seqfix._labels.is_one_hot`, shared with the models and `find_lr`.
 """
 
 import numpy as np
+
+from keras_seqfix._labels import is_one_hot
 
 _LABEL_FORMATS = ("auto", "sparse", "one_hot")
 
@@ -21,14 +24,6 @@ def check_same_length(x, y, *, x_name="x", y_name="y"):
         )
     if n_x == 0:
         raise ValueError(f"`{x_name}` should hold at least one sample. Received: 0.")
-
-
-def _is_one_hot(y):
-    """Whether every row along the last axis is a one-hot vector."""
-    if y.ndim < 2 or y.shape[-1] < 2 or y.size == 0:
-        return False
-    values_ok = np.all((y == 0) | (y == 1))
-    return bool(values_ok and np.all(y.sum(axis=-1) == 1))
 
 
 def class_ids(y, *, labels="auto", name="y"):
@@ -74,8 +69,8 @@ def class_ids(y, *, labels="auto", name="y"):
             f"NaN labels, first at index {where[:5].tolist()}. Fix: drop them, "
             f"`keep = ~np.isnan({name}); x, {name} = x[keep], {name}[keep]`."
         )
-    one_hot = labels == "one_hot" or (labels == "auto" and _is_one_hot(y))
-    if labels == "one_hot" and not _is_one_hot(y):
+    one_hot = labels == "one_hot" or (labels == "auto" and is_one_hot(y))
+    if labels == "one_hot" and not is_one_hot(y):
         raise ValueError(
             f"`{name}` should hold one-hot rows (0/1, one 1 per row) since "
             f"labels='one_hot'. Received shape {y.shape}. Fix: pass "

@@ -3,10 +3,10 @@
 import keras
 import numpy as np
 
+from keras_seqfix._labels import check_labels
 from keras_seqfix._validation import Options, check_finite_array, check_param
 from keras_seqfix.layers.minirocket_features import MiniRocketFeatures
 from keras_seqfix.models import _common
-from keras_seqfix.models._checked_model import check_labels
 from keras_seqfix.models._layers import PaddingMask
 from keras_seqfix.models._ridge_head import DEFAULT_ALPHAS, fit_ridge_head
 
