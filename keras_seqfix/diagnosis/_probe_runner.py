@@ -97,6 +97,8 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     # The trainings on many batches weigh the loss as your `fit` does.
     wt = None if ctx.sample_weight is None else ctx.sample_weight[index][train]
     m["probe_samples"], m["holdout_samples"] = len(xt), len(xh)
+    held = np.bincount(idh)
+    m["holdout_class_counts"] = [int(c) for c in held[held > 0]]
     # The copy's initial weights come from Keras's global generator: seed it, so
     # that the same call gives the same probes (and verdict) every time.
     keras.utils.set_random_seed(ctx.seed)

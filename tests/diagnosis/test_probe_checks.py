@@ -405,3 +405,30 @@ def test_vanishing_gradients_rank_above_the_slow_learning_they_explain():
     )
     _vanishing_before_slow_learning([slow], [mild])
     assert slow.score == 0.85 and mild.score == 0.5
+
+
+def test_balanced_accuracy_needs_three_standard_errors_of_the_small_classes():
+    # 350 + 50 held-out samples: a balanced accuracy of 0.6 is 2.6 standard errors
+    # from chance (the minority recall moves by 0.07 by chance), not a signal.
+    from types import SimpleNamespace
+
+    from keras_seqfix.diagnosis._probe_checks import probe_summary
+
+    def learned(counts, b_real):
+        m = {
+            "holdout_samples": sum(counts),
+            "holdout_class_counts": counts,
+            "val_acc_majority": max(counts) / sum(counts),
+            "val_acc_real": 0.58,
+            "val_acc_shuffled": 0.86,
+            "val_bacc_real": b_real,
+            "val_bacc_shuffled": 0.5,
+        }
+        ctx = SimpleNamespace(
+            measurements=m, num_classes=2, info=SimpleNamespace(learning_rate=1e-3)
+        )
+        return probe_summary(ctx)[3]
+
+    assert not learned([350, 50], 0.6)
+    assert learned([350, 50], 0.7)
+    assert learned([200, 200], 0.6)  # balanced classes: 0.6 is 4 standard errors
