@@ -50,8 +50,9 @@ def _flip(y, rate, seed):
 
 
 def run_case(x, y, rate, seed):
+    from keras_seqfix._labels import label_info
     from keras_seqfix.diagnosis import _reference_checks
-    from keras_seqfix.diagnosis._inputs import Context, label_info
+    from keras_seqfix.diagnosis._inputs import Context
     from keras_seqfix.diagnosis._reference import fit_reference
 
     noisy, flipped = _flip(np.asarray(y), rate, seed)

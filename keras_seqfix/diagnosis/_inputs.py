@@ -6,6 +6,8 @@ import math
 import keras
 import numpy as np
 
+from keras_seqfix._labels import LabelInfo, loss_name_and_logits  # one parser
+
 _RECURRENT = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "ConvLSTM")
 _INPUT_SCALERS = (
     "Normalization",
@@ -40,37 +42,6 @@ def as_array(value, name):
 
 
 @dataclasses.dataclass
-class LabelInfo:
-    """What the label array is: format, class ids, counts."""
-
-    kind: str  # "sparse", "one_hot", "multi_label" or "other"
-    ids: np.ndarray | None  # integer class id per sample (argmax for one-hot)
-    num_classes: int  # distinct classes seen (or width of one-hot)
-    finite: bool
-
-
-def label_info(y):
-    """Describe `y`: sparse integer ids, one-hot rows, multi-label rows or other."""
-    y = np.asarray(y)
-    finite = bool(np.isfinite(y).all()) if y.dtype.kind == "f" else True
-    flat = y.reshape(len(y), -1) if y.ndim > 1 else y.reshape(-1, 1)
-    if flat.shape[1] == 1:
-        values = flat[:, 0]
-        if values.dtype.kind in "iub" or (
-            finite and values.dtype.kind == "f" and np.all(values == np.round(values))
-        ):
-            ids = values.astype(np.int64)
-            return LabelInfo("sparse", ids, len(np.unique(ids)), finite)
-        return LabelInfo("other", None, 0, finite)
-    if finite and np.isin(flat, (0, 1)).all():
-        row_sums = flat.sum(axis=1)
-        ids = flat.argmax(axis=1).astype(np.int64)
-        kind = "one_hot" if np.all(row_sums == 1) else "multi_label"
-        return LabelInfo(kind, ids, flat.shape[1], finite)
-    return LabelInfo("other", None, flat.shape[1], finite)
-
-
-@dataclasses.dataclass
 class ModelInfo:
     """What the compiled model expects: loss, output activation and units, masks."""
 
@@ -83,38 +54,6 @@ class ModelInfo:
     has_recurrent: bool
     has_input_scaling: bool
     learning_rate: float | None
-
-
-def _canonical_loss(name):
-    key = name.lower().replace("_", "")
-    if "sparsecategorical" in key:
-        return "sparse_cce"
-    if "categorical" in key:
-        return "cce"
-    if "binary" in key:
-        return "bce"
-    if key in ("mse", "meansquarederror", "mae", "meanabsoluteerror", "huber"):
-        return "mse"
-    return "other"
-
-
-def _loss_name_and_logits(loss):
-    if loss is None:
-        return "unknown", "None", False
-    if isinstance(loss, str):
-        return _canonical_loss(loss), loss, False
-    if isinstance(loss, dict | list | tuple):
-        return "unknown", type(loss).__name__, False
-    from_logits = False
-    if hasattr(loss, "get_config"):
-        try:
-            from_logits = bool(loss.get_config().get("from_logits", False))
-        except Exception:  # a custom loss without a usable config
-            from_logits = False
-    name = type(loss).__name__ if isinstance(loss, keras.losses.Loss) else None
-    if name in (None, "LossFunctionWrapper"):
-        name = getattr(loss, "name", None) or getattr(loss, "__name__", "custom")
-    return _canonical_loss(name), name, from_logits
 
 
 def all_layers(model):
@@ -147,7 +86,7 @@ def _output_activation(model):
 
 def model_info(model, output_units):
     """Describe the compiled `model` (its loss, output activation, masking)."""
-    loss_name, loss_label, from_logits = _loss_name_and_logits(model.loss)
+    loss_name, loss_label, from_logits = loss_name_and_logits(model.loss)
     layers = all_layers(model)
     names = [type(layer).__name__ for layer in layers]
     # Masking, Embedding(mask_zero=True), or a layer that builds a padding mask

@@ -6,6 +6,7 @@ import time
 import keras
 import numpy as np
 
+from keras_seqfix._labels import label_info
 from keras_seqfix.diagnosis import (
     _data_checks,
     _history_checks,
@@ -19,7 +20,6 @@ from keras_seqfix.diagnosis._inputs import (
     Context,
     as_array,
     expected_init_loss,
-    label_info,
     model_info,
 )
 from keras_seqfix.diagnosis.diagnosis_report import DiagnosisReport

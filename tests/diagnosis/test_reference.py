@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import keras_seqfix as ksf
+from keras_seqfix._labels import label_info
 from keras_seqfix.diagnosis import _reference_checks
-from keras_seqfix.diagnosis._inputs import Context, label_info
+from keras_seqfix.diagnosis._inputs import Context
 from keras_seqfix.diagnosis._reference import fit_reference
 from keras_seqfix.diagnosis.finding import Finding
 
