@@ -199,14 +199,13 @@ _FEATURIZERS = {
 def _ridge_with_oof(features, targets):
     """Ridge with leave-one-out alpha, and its leave-one-out probabilities."""
     from sklearn.linear_model import RidgeClassifierCV
+    from threadpoolctl import threadpool_limits
 
     from keras_seqfix.models._ridge_head import (
         DEFAULT_ALPHAS,
         fit_temperature,
         loo_scores,
     )
-
-    from threadpoolctl import threadpool_limits
 
     ridge = RidgeClassifierCV(alphas=DEFAULT_ALPHAS, store_cv_results=True)
     # One BLAS thread for the solve (an n x n eigendecomposition): the figures do
