@@ -1,7 +1,5 @@
 """Named early-stopping presets that return a configured `EarlyStopping`."""
 
-import warnings
-
 import keras
 
 from keras_seqfix._validation import (
@@ -63,81 +61,18 @@ _OVERRIDE_EXAMPLES = {
 _EARLY_STOPPING_ARGS = tuple(_OVERRIDE_CONSTRAINTS)
 
 
-class _EarlyStoppingWithFallback(keras.callbacks.EarlyStopping):
-    """`EarlyStopping` that falls back from `val_<name>` to `<name>` without
-    validation data.
-
-    A subclass is strictly needed here: a plain `EarlyStopping` cannot change
-    what it monitors; a wrapper callback would no longer be an `EarlyStopping`
-    (which `early_stopping` promises to return). Everything else is Keras's own
-    logic.
-
-    `fit` does not tell its callbacks whether it has validation data
-    (`self.params` holds only `verbose`, `epochs` and `steps`), and with
-    `validation_freq` > 1 the first epochs have no `val_<name>` although it
-    comes later. So until a validation has run (`on_test_begin`, which `fit`
-    calls when it validates) the callback monitors `<name>`, silently; at the
-    first validation it goes back to `val_<name>` and starts afresh, and from
-    then on skips the epochs that `validation_freq` leaves out. It warns at the
-    end of a `fit` that ran no validation at all.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.requested_monitor = self.monitor
-        self._warned = False
-
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        self.monitor = self.requested_monitor
-        self._saw_validation = self._validated = False
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._validated = False
-
-    def on_test_begin(self, logs=None):
-        # `fit` runs `evaluate` with the same callbacks when it validates.
-        self._saw_validation = self._validated = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        requested = self.requested_monitor
-        fallback = requested.removeprefix("val_")
-        if requested in logs or not requested.startswith("val_") or self._validated:
-            if self.monitor != requested:
-                # The first validation (`validation_freq` > 1): start afresh.
-                self.monitor = requested
-                super().on_train_begin()  # Keras's reset: best, wait, weights
-        elif self._saw_validation:
-            return  # an epoch that `validation_freq` skips: nothing to compare
-        elif fallback in logs:
-            self.monitor = fallback  # no validation yet: the training value
-        super().on_epoch_end(epoch, logs)
-
-    def on_train_end(self, logs=None):
-        if self.monitor != self.requested_monitor and not self._warned:
-            warnings.warn(
-                "early_stopping: no validation ran in this `fit` (no validation "
-                "data, or a `validation_freq` beyond the epochs it ran), so "
-                f"'{self.requested_monitor}' was not available; it monitored the "
-                f"training '{self.monitor}' instead. Training loss keeps falling "
-                "while the model overfits: pass `validation_data=(x_val, "
-                "y_val)` or `validation_split=0.2` to `fit`.",
-                stacklevel=2,
-            )
-            self._warned = True
-        super().on_train_end(logs)
-
-
 def early_stopping(preset="default", **overrides):
     """A `keras.callbacks.EarlyStopping` configured from a named preset.
 
     Every preset monitors `"val_loss"` and restores the weights of the best
-    epoch (`restore_best_weights=True`). When `fit` gets no validation data the
-    callback monitors the training `"loss"` instead and warns once, at the end
-    of training (only then is it sure: with `validation_freq` > 1 the first
-    epochs have no `"val_loss"`; it monitors `"val_loss"` from the first
-    validation on and skips the epochs without one).
+    epoch (`restore_best_weights=True`). The result is a plain
+    `keras.callbacks.EarlyStopping`, Keras's own logic and nothing added: give
+    `fit` validation data (`validation_data=` or `validation_split=`). Without
+    it there is no `"val_loss"`: Keras warns at every epoch that the metric is
+    not available and never stops; pass `monitor="loss"` to stop on the
+    training loss instead (it keeps falling while the model overfits, so that
+    is a fallback, not a recommendation). `fit_recipe` picks the monitor for
+    you: `"loss"` on the small sets it trains without a validation split.
 
     Presets:
 
@@ -172,6 +107,8 @@ def early_stopping(preset="default", **overrides):
         (3, 'val_loss', True)
         >>> early_stopping("patient", patience=30).patience
         30
+        >>> type(early_stopping()) is keras.callbacks.EarlyStopping
+        True
     """
     check_param("preset", preset, [Options(str, _PRESETS)], example="default")
     unknown = sorted(set(overrides) - set(_EARLY_STOPPING_ARGS))
@@ -189,4 +126,4 @@ def early_stopping(preset="default", **overrides):
     config = {"monitor": "val_loss", "restore_best_weights": True, "verbose": 0}
     config.update(_PRESETS[preset][0])
     config.update(overrides)
-    return _EarlyStoppingWithFallback(**config)
+    return keras.callbacks.EarlyStopping(**config)
