@@ -34,8 +34,9 @@ from diagnose_cases import CASES  # noqa: E402
 import keras_seqfix as ksf  # noqa: E402
 
 
-def run_case(name, seed):
-    spec = CASES[name]
+def run_case(name, seed, spec=None):
+    """Build case `name` (from CASES, or `spec`), run `diagnose`, score its ranking."""
+    spec = CASES[name] if spec is None else spec
     keras.backend.clear_session()
     keras.utils.set_random_seed(seed)
     start = time.perf_counter()
