@@ -23,6 +23,13 @@ Keras calls `on_train_end` only when `fit` returns, so after an exception or a
 runs and hands the model back a clean train function as soon as a call is not a
 step of that `fit`.
 
+Missing public API: Keras has no hook that hands a callback the gradients of a
+training step, so the tap relies on two things Keras does not document:
+`train_step` looks `apply` (or `stateless_apply`) up on the optimizer instance
+at trace time, and `fit` calls whatever `model.train_function` holds each step
+(rebuilt by `make_train_function(force=True)`).
+`tests/_backend/test_private_api.py` fails when either stops being true.
+
 Distributed training: under `tf.distribute` strategies `apply` runs once per
 replica with that replica's gradients (the optimizer sums them across replicas
 inside), so the tap sums them first (`global_gradients`, one extra all-reduce per
@@ -36,6 +43,7 @@ import contextlib
 
 import keras
 
+from keras_seqfix._backend import private_api
 from keras_seqfix._backend.state import strategy_scope
 
 _MARK = "_keras_seqfix_gradient_tap"
@@ -73,7 +81,7 @@ def install_gradient_tap(optimizer, tap):
         def apply(grads, trainable_variables=None):
             variables = trainable_variables
             if variables is None:
-                variables = optimizer._trainable_variables
+                variables = private_api.optimizer_variables(optimizer)
             return tap(
                 global_gradients(list(grads)),
                 list(variables),
@@ -90,7 +98,7 @@ def install_gradient_tap(optimizer, tap):
         def stateless_apply(optimizer_variables, grads, trainable_variables):
             return tap(
                 list(grads),
-                list(optimizer._trainable_variables),
+                private_api.optimizer_variables(optimizer),
                 _loss_scale(optimizer),
                 lambda: original(optimizer_variables, grads, trainable_variables),
                 values=list(trainable_variables),

@@ -54,7 +54,9 @@ def check_constant_learning_rate(optimizer):
     """
     while getattr(optimizer, "inner_optimizer", None) is not None:
         optimizer = optimizer.inner_optimizer
-    rate = getattr(optimizer, "_learning_rate", None)
+    from keras_seqfix._backend.private_api import raw_learning_rate
+
+    rate = raw_learning_rate(optimizer)
     if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule) or (
         callable(rate) and not isinstance(rate, keras.Variable)
     ):

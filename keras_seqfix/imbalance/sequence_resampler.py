@@ -3,12 +3,12 @@
 import numpy as np
 from imblearn.base import BaseSampler
 from imblearn.utils import check_sampling_strategy
-from imblearn.utils._tags import get_tags
-from imblearn.utils._validation import ArraysTransformer
 from scipy import sparse
 from sklearn.base import clone
+from sklearn_compat.utils import get_tags
 from sklearn_compat.utils.validation import validate_data
 
+from keras_seqfix._backend.private_api import arrays_transformer, sampling_type
 from keras_seqfix.imbalance import _resampler_checks as checks
 from keras_seqfix.imbalance._arrays import (
     as_samples,
@@ -186,7 +186,7 @@ class SequenceResampler(BaseSampler):
             x_res = X[self.sample_indices_]
         # Lists keep their items (below); other types round-trip with imblearn's
         # ArraysTransformer (DataFrame columns and dtypes, Series names, lists).
-        restore = ArraysTransformer(np.empty(0) if as_list else X, y)
+        restore = arrays_transformer(np.empty(0) if as_list else X, y)
         x_out, y_out = restore.transform(x_res, y_out)
         if as_list and hasattr(self, "sample_indices_"):
             x_out = [X[i] for i in self.sample_indices_]
@@ -277,12 +277,12 @@ class SequenceResampler(BaseSampler):
 
     def _check_sampling_strategy(self, sampler, ids, counts):
         """Validate `sampling_strategy` with imbalanced-learn, with a clearer error."""
-        sampling_type = getattr(sampler, "_sampling_type", None)
+        kind = sampling_type(sampler)
         strategy = getattr(sampler, "sampling_strategy", None)
-        if sampling_type not in ("over-sampling", "under-sampling", "clean-sampling"):
+        if kind not in ("over-sampling", "under-sampling", "clean-sampling"):
             return strategy
         try:
-            return check_sampling_strategy(strategy, ids, sampling_type)
+            return check_sampling_strategy(strategy, ids, kind)
         except ValueError as exc:
             present = {int(c): int(n) for c, n in enumerate(counts) if n}
             raise ValueError(

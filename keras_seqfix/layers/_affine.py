@@ -93,17 +93,22 @@ def layer_matrix(layer, sample, seed, height, width):
     the draw goes through the layer's own `get_random_transformation`, so ranges and
     distributions are exactly Keras's.
     """
+    from keras_seqfix._backend.private_api import transformation_parameters
+
+    if not isinstance(layer, GEOMETRIC):
+        raise TypeError(f"Not a geometric layer: {layer!r}")
     t = layer.get_random_transformation(sample, training=True, seed=seed)
+    params = transformation_parameters(layer, t)  # its keys are not documented
     if isinstance(layer, keras.layers.RandomFlip):
-        return flip_matrix(t["flips"], layer.mode, height, width)
+        return flip_matrix(*params, layer.mode, height, width)
     if isinstance(layer, keras.layers.RandomRotation):
-        return ops.cast(t["rotation_matrix"], "float32")
+        return ops.cast(params[0], "float32")
     if isinstance(layer, keras.layers.RandomZoom):
-        return zoom_matrix(t["height_zoom"], t["width_zoom"], height, width)
+        return zoom_matrix(*params, height, width)
     if isinstance(layer, keras.layers.RandomTranslation):
-        return translation_matrix(t["translations"])
+        return translation_matrix(*params)
     if isinstance(layer, keras.layers.RandomShear):
-        return shear_matrix(t["shear_factor"])
+        return shear_matrix(*params)
     raise TypeError(f"Not a geometric layer: {layer!r}")
 
 

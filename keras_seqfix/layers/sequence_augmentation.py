@@ -4,6 +4,10 @@ import keras
 from keras import ops
 
 from keras_seqfix._backend.dtypes import augmentation_dtypes
+from keras_seqfix._backend.private_api import (
+    transformation_parameters,
+    with_transformation_parameters,
+)
 from keras_seqfix._validation import (
     Integral,
     Interval,
@@ -305,7 +309,10 @@ class SequenceAugmentation(keras.layers.Layer):
                 t = layer.get_random_transformation(
                     sample, training=True, seed=self.seed_generator
                 )
-                t["flips"] = ops.expand_dims(t["flips"], 1)
+                (flips,) = transformation_parameters(layer, t)  # undocumented key
+                t = with_transformation_parameters(
+                    layer, t, (ops.expand_dims(flips, 1),)
+                )
                 x = layer.transform_images(x, t, training=True)
             else:
                 layers, crop = (step[1], step[2]) if kind == "warp" else ([], step[1])

@@ -111,10 +111,12 @@ def _compile_arguments(model):
             "`model` should be compiled before unfreeze_backbone, which keeps its "
             "loss and metrics. Call model.compile(...) or build with compile=True."
         )
-    # Keras keeps the objects passed to `compile` here (a private attribute,
-    # present in every Keras 3 release). Reusing them keeps a user's own metric
-    # functions, which the serialised config cannot rebuild unless registered.
-    kept = getattr(getattr(model, "_compile_config", None), "config", None)
+    # The objects passed to `compile` (private in Keras, see _backend.private_api).
+    # Reusing them keeps a user's own metric functions, which the serialised
+    # config cannot rebuild unless registered.
+    from keras_seqfix._backend.private_api import compile_arguments
+
+    kept = compile_arguments(model)
     if kept is not None:
         arguments = dict(kept)
     else:
