@@ -102,3 +102,23 @@ def check_token_ids(name, value, *, vocab_size):
                 f"{_where(outside)}). {fix}"
             )
     return array
+
+
+def check_numeric_inputs(owner, inputs):
+    """Refuse `inputs` of a layer that are strings.
+
+    Called at the start of a layer's `call`, before the first cast would fail
+    deep inside the backend ("Cast string to float is not supported").
+    """
+    import keras
+
+    try:
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+    except (AttributeError, ValueError):
+        return
+    if dtype == "string" or dtype.startswith("str"):
+        raise TypeError(
+            f"`inputs` of `{owner}` should be numbers (a float or integer tensor). "
+            f"Received: dtype {dtype}. Fix: convert the data to numbers first "
+            "(e.g. `x.astype('float32')`)."
+        )

@@ -27,6 +27,7 @@ unknown keyword arguments (`check_kwargs`) follow the same style.
 """
 
 import difflib
+import functools
 import inspect
 import math
 import numbers
@@ -51,6 +52,7 @@ __all__ = [
     "check_layer_kwargs",
     "check_param",
     "check_token_ids",
+    "checked_signature",
     "validate_params",
 ]
 
@@ -403,3 +405,76 @@ def check_kwargs(owner, kwargs, valid):
 def is_number(value):
     """Whether `value` is a real number (not a bool)."""
     return isinstance(value, numbers.Real) and not _is_bool(value)
+
+
+def checked_signature(function):
+    """Decorate a public function so that a wrong call names what is valid.
+
+    Python's own error for an unknown or missing keyword argument ("got an
+    unexpected keyword argument 'dropuot'") does not list the valid names; this
+    one does, guesses the intended one, and says which arguments are required.
+    The signature seen by `inspect.signature`, `help` and the docs is unchanged.
+    """
+    signature = inspect.signature(function)
+    # A class's constructor is named after the class: `LSTMHyperModel`.
+    owner = function.__qualname__.removesuffix(".__init__")
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            _explain_call(owner, signature, args, kwargs, exc)
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def _explain_call(owner, signature, args, kwargs, exc):
+    params = signature.parameters
+    names = [
+        n
+        for n, p in params.items()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    has_var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    if not has_var_kw:
+        check_kwargs(f"{owner}()", {k: None for k in kwargs if k not in params}, names)
+    positional = [
+        n
+        for n, p in params.items()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(args) > len(positional) and not any(
+        p.kind is p.VAR_POSITIONAL for p in params.values()
+    ):
+        keyword_only = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY]
+        extra = ", ".join(repr(a) for a in args[len(positional) :])
+        shown = [n for n in positional if n != "self"]
+        takes = ", ".join(f"`{n}`" for n in shown) or "no arguments"
+        fix = (
+            f"Pass the others by keyword ({', '.join(f'{n}=...' for n in keyword_only)})."
+            if keyword_only
+            else "Call it without them."
+        )
+        raise TypeError(
+            f"`{owner}` takes {len(shown)} positional argument(s) ({takes}). "
+            f"Received: {len(args) - len(positional) + len(shown)}, the extra being "
+            f"{extra}. {fix}"
+        ) from None
+    given = set(positional[: len(args)]) | set(kwargs)
+    missing = [
+        n
+        for n, p in params.items()
+        if p.default is p.empty
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        and n not in given
+    ]
+    if missing:
+        raise TypeError(
+            f"{owner}() is missing the required argument(s) "
+            f"{', '.join(f'`{n}`' for n in missing)}. Received: "
+            f"{', '.join(sorted(given)) or 'no arguments'}. Pass "
+            f"{', '.join(f'{n}=...' for n in missing)} (see help({owner}))."
+        ) from None
+    raise TypeError(f"{owner}(): {exc}") from None

@@ -87,7 +87,7 @@ class AttentionPooling(keras.layers.Layer):
     def build(self, input_shape):
         if len(input_shape) != 3:
             raise ValueError(
-                "`AttentionPooling` expects a 3D input (batch, time, dim). "
+                "`inputs` of `AttentionPooling` should be 3D (batch, time, dim). "
                 f"Received: input_shape={input_shape}"
             )
         dim = input_shape[-1]

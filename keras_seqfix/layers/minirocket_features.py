@@ -124,7 +124,7 @@ class MiniRocketFeatures(keras.layers.Layer):
     def build(self, input_shape):
         if len(input_shape) != 3 or input_shape[-1] is None:
             raise ValueError(
-                "`MiniRocketFeatures` expects a 3D input (batch, time, channels) "
+                "`inputs` of `MiniRocketFeatures` should be 3D (batch, time, channels) "
                 "with a known number of channels; a univariate series is "
                 f"(batch, time, 1) (`x[..., None]`). Received: input_shape={input_shape}"
             )

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_seqfix._array_checks import check_numeric_inputs
 from keras_seqfix._backend.dtypes import augmentation_dtypes
 from keras_seqfix._backend.private_api import (
     transformation_parameters,
@@ -257,7 +258,7 @@ class SequenceAugmentation(keras.layers.Layer):
     def build(self, input_shape):
         if len(input_shape) != 5 or None in tuple(input_shape[2:]):
             raise ValueError(
-                "`SequenceAugmentation` expects input of shape (batch, frames, height, "
+                "`inputs` of `SequenceAugmentation` should have shape (batch, frames, height, "
                 "width, channels) with known height, width and channels. Received: "
                 f"input_shape={tuple(input_shape)}. Add a frames axis to single "
                 "images, or use keras.layers.Random* layers directly."
@@ -287,6 +288,7 @@ class SequenceAugmentation(keras.layers.Layer):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), output)
 
     def call(self, inputs, training=True):
+        check_numeric_inputs("SequenceAugmentation", inputs)
         work, output = augmentation_dtypes(inputs, self.compute_dtype)
         x = ops.cast(inputs, work)
         if not training:

@@ -4,10 +4,28 @@ import keras
 from keras import ops
 
 from keras_seqfix._backend.dtypes import augmentation_dtypes
-from keras_seqfix._validation import check_layer_kwargs
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Options,
+    Real,
+    check_layer_kwargs,
+    validate_params,
+)
 from keras_seqfix.layers import _time_ops
 
 FILLS = ("previous", "zeros")
+
+_COUNT = Interval(Integral, 0, None, closed="left")
+_CONSTRAINTS = {
+    "crop_length": [None, Interval(Integral, 1, None, closed="left")],
+    "max_shift": [_COUNT],
+    "frame_dropout": [Interval(Real, 0, 1, closed="left")],
+    "stride_jitter": [_COUNT],
+    "fill": [Options(str, FILLS)],
+    "seed": [None, Interval(Integral, None, None)],
+    "sequence_rank": [None, Interval(Integral, 1, None, closed="left")],
+}
 
 
 @keras.saving.register_keras_serializable(package="keras_seqfix")
@@ -107,56 +125,33 @@ class TemporalAugmentation(keras.layers.Layer):
         # (see keras_seqfix._backend.dtypes): no autocast of the inputs.
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
-        if crop_length is not None and (
-            not isinstance(crop_length, int) or crop_length < 1
-        ):
-            raise ValueError(
-                "`crop_length` should be a positive integer or None. Received: "
-                f"crop_length={crop_length!r}"
-            )
-        if not isinstance(max_shift, int) or max_shift < 0:
-            raise ValueError(
-                "`max_shift` should be a non-negative integer. Received: "
-                f"max_shift={max_shift!r}"
-            )
-        if not 0.0 <= float(frame_dropout) < 1.0:
-            raise ValueError(
-                "`frame_dropout` should be in [0, 1). Received: "
-                f"frame_dropout={frame_dropout!r}"
-            )
-        if not isinstance(stride_jitter, int) or stride_jitter < 0:
-            raise ValueError(
-                "`stride_jitter` should be a non-negative integer. Received: "
-                f"stride_jitter={stride_jitter!r}"
-            )
+        validate_params(
+            _CONSTRAINTS,
+            {
+                "crop_length": crop_length,
+                "max_shift": max_shift,
+                "frame_dropout": frame_dropout,
+                "stride_jitter": stride_jitter,
+                "fill": fill,
+                "seed": seed,
+                "sequence_rank": sequence_rank,
+            },
+            examples={"crop_length": 16, "max_shift": 2, "stride_jitter": 1},
+        )
         if stride_jitter and crop_length is None:
             raise ValueError(
                 "`stride_jitter` needs `crop_length` (the window the stride reads). "
                 f"Received: stride_jitter={stride_jitter!r}, crop_length=None. "
                 "Pass e.g. crop_length=16."
             )
-        if fill not in FILLS:
-            raise ValueError(
-                f"`fill` should be one of {FILLS}. Received: fill={fill!r}"
-            )
-        self.crop_length = crop_length
-        self.max_shift = max_shift
+        self.crop_length = None if crop_length is None else int(crop_length)
+        self.max_shift = int(max_shift)
         self.frame_dropout = float(frame_dropout)
-        self.stride_jitter = stride_jitter
-        if sequence_rank is not None and (
-            isinstance(sequence_rank, bool)
-            or not isinstance(sequence_rank, int)
-            or sequence_rank < 1
-        ):
-            raise ValueError(
-                "`sequence_rank` should be a positive integer (the rank of one "
-                "sequence without the batch axis, e.g. 2 for (time, features)) or "
-                f"None. Received: sequence_rank={sequence_rank!r}"
-            )
+        self.stride_jitter = int(stride_jitter)
         self.fill = fill
-        self.seed = seed
-        self.sequence_rank = sequence_rank
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed = None if seed is None else int(seed)
+        self.sequence_rank = None if sequence_rank is None else int(sequence_rank)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
         self._built_rank = None
 
     def build(self, input_shape):
@@ -182,7 +177,7 @@ class TemporalAugmentation(keras.layers.Layer):
             one = True
         elif rank < 2:
             raise ValueError(
-                "TemporalAugmentation expects inputs of shape (batch, time, ...), "
+                "`inputs` of `TemporalAugmentation` should have shape (batch, time, ...), "
                 f"rank 2 or more. Received: input of shape {shape}. Fix: add the "
                 "batch axis (x[None]), or for one sequence pass its rank as "
                 f"sequence_rank={max(rank, 1)}."

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_seqfix._array_checks import check_numeric_inputs
 from keras_seqfix._backend.dtypes import augmentation_dtypes
 from keras_seqfix._validation import (
     Integral,
@@ -137,7 +138,7 @@ class TimeSeriesAugmentation(keras.layers.Layer):
     def build(self, input_shape):
         if len(input_shape) != 3:
             raise ValueError(
-                "`TimeSeriesAugmentation` expects input of shape (batch, time, "
+                "`inputs` of `TimeSeriesAugmentation` should have shape (batch, time, "
                 f"features). Received: input_shape={tuple(input_shape)}. Add a "
                 "features axis of size 1 to univariate series."
             )
@@ -155,6 +156,7 @@ class TimeSeriesAugmentation(keras.layers.Layer):
         )
 
     def call(self, inputs, training=True):
+        check_numeric_inputs("TimeSeriesAugmentation", inputs)
         work, output = augmentation_dtypes(inputs, self.compute_dtype)
         x = ops.cast(inputs, work)
         if not training:

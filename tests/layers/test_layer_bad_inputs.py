@@ -204,3 +204,73 @@ def test_minirocket_arguments(kwargs, error, name):
 def test_minirocket_adapt_refuses_invalid_data(data, error):
     layer = MiniRocketFeatures(num_features=84, seed=0)
     assert_refused(lambda: layer.adapt(data), error, "data", arrays=(data,))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        (dict(crop_length="8"), TypeError, "crop_length"),
+        (dict(crop_length=2.5), TypeError, "crop_length"),
+        (dict(max_shift=1.5), TypeError, "max_shift"),
+        (dict(max_shift="2"), TypeError, "max_shift"),
+        (dict(frame_dropout="0.1"), TypeError, "frame_dropout"),
+        (dict(frame_dropout=NAN), ValueError, "frame_dropout"),
+        (dict(stride_jitter=-1), ValueError, "stride_jitter"),
+        (dict(fill="zero"), ValueError, "fill"),
+        (dict(fill=None), TypeError, "fill"),
+        (dict(sequence_rank="2"), TypeError, "sequence_rank"),
+        (dict(seed="0"), TypeError, "seed"),
+        (dict(seed=1.5), TypeError, "seed"),
+    ],
+)
+def test_temporal_augmentation_arguments_are_declared(kwargs, error, name):
+    message = assert_refused(lambda: TemporalAugmentation(**kwargs), error, name)
+    assert "Received:" in message
+
+
+def test_temporal_augmentation_seed_string_is_ours_not_keras():
+    message = assert_refused(lambda: TemporalAugmentation(seed="0"), TypeError, "seed")
+    assert "e.g. seed=0" in message
+
+
+@pytest.mark.parametrize(
+    ("layer", "x"),
+    [
+        (TimeSeriesAugmentation(jitter=0.1), np.zeros(10, "float32")),
+        (TemporalAugmentation(max_shift=1), np.zeros(10, "float32")),
+        (SequenceAugmentation(flip="horizontal", seed=0), np.zeros((2, 8, 8, 1))),
+        (AttentionPooling(), np.zeros((2, 5), "float32")),
+        (MiniRocketFeatures(num_features=84, seed=0), np.zeros((2, 9), "float32")),
+    ],
+    ids=lambda v: type(v).__name__ if not isinstance(v, np.ndarray) else str(v.shape),
+)
+def test_inputs_of_the_wrong_rank_name_inputs(layer, x):
+    message = assert_refused(
+        lambda: (
+            layer(x, training=True)
+            if not isinstance(layer, AttentionPooling | MiniRocketFeatures)
+            else layer(x)
+        ),
+        ValueError,
+        "inputs",
+        arrays=(x,),
+    )
+    assert str(x.shape) in message
+
+
+@pytest.mark.parametrize(
+    ("layer", "x"),
+    [
+        (TimeSeriesAugmentation(jitter=0.1), np.full((2, 5, 1), "a")),
+        (
+            SequenceAugmentation(flip="horizontal", seed=0),
+            np.full((1, 2, 8, 8, 1), "a"),
+        ),
+    ],
+    ids=["time-series", "sequence"],
+)
+def test_string_inputs_are_a_type_error_naming_inputs(layer, x):
+    message = assert_refused(
+        lambda: layer(x, training=True), TypeError, "inputs", arrays=(x,)
+    )
+    assert "astype('float32')" in message

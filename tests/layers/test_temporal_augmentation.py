@@ -200,9 +200,13 @@ def test_config_and_keras_round_trip(tmp_path):
         (dict(stride_jitter=2), "needs `crop_length`"),
         (dict(fill="mask"), "`fill`"),
         (dict(sequence_rank=0), "`sequence_rank`"),
-        (dict(sequence_rank=True), "`sequence_rank`"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TemporalAugmentation(**kwargs)
+
+
+def test_a_bool_sequence_rank_is_a_type_error():
+    with pytest.raises(TypeError, match="`sequence_rank`"):
+        TemporalAugmentation(sequence_rank=True)
