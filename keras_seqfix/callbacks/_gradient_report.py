@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from keras_seqfix._deprecation import deprecated
+
 VANISHING_FIX = (
     "Fix: use LSTM or GRU layers instead of SimpleRNN, fewer stacked recurrent "
     "layers (or residual connections / LayerNormalization between them), scale "
@@ -15,6 +17,76 @@ EXPLODING_FIX = (
     "lower the learning rate (`ksf.find_lr(model, x, y)` suggests one); scale "
     "the inputs; keep the default glorot/orthogonal initialisers."
 )
+
+
+#: code, score and fix of each kind of problem (`keras_seqfix.diagnosis.Finding`).
+_KINDS = {
+    "exploding": ("exploding_gradients", 0.8),
+    "vanishing": ("vanishing_gradients", 0.7),
+}
+
+
+def finding(kind, message, evidence):
+    """The `Finding` for a problem of `kind` whose warning is `message`."""
+    from keras_seqfix.diagnosis.finding import Finding, severity_of
+
+    code, score = _KINDS[kind]
+    title, _, fix = message.partition(" Fix: ")
+    return Finding(
+        code, severity_of(score), title, {"kind": kind, **evidence}, fix, score
+    )
+
+
+class Problems(list):
+    """`GradientNormMonitor.problems`: the problems flagged, as `Finding`s.
+
+    Until 0.2 it was a dict `{"exploding" | "vanishing": message}`; that access
+    (`"vanishing" in problems`, `problems["vanishing"]`, `.keys()`, `.values()`,
+    `.items()`) still works for one release, with a `DeprecationWarning`.
+    """
+
+    def kind(self, kind):
+        """The finding of `kind` (`"exploding"` or `"vanishing"`), or `None`."""
+        for item in self:
+            if item.evidence.get("kind") == kind:
+                return item
+        return None
+
+    def _legacy(self, what):
+        deprecated(
+            f"`GradientNormMonitor.problems{what}` (dict access)",
+            "the `Finding`s it holds, e.g. `[f.code for f in monitor.problems]`",
+        )
+
+    def _message(self, item):
+        return f"{item.title} Fix: {item.fix}"
+
+    def __contains__(self, item):
+        if isinstance(item, str):
+            self._legacy(f" with `{item!r} in`")
+            return self.kind(item) is not None
+        return super().__contains__(item)
+
+    def __getitem__(self, index):
+        if isinstance(index, str):
+            self._legacy(f"[{index!r}]")
+            item = self.kind(index)
+            if item is None:
+                raise KeyError(index)
+            return self._message(item)
+        return super().__getitem__(index)
+
+    def keys(self):
+        self._legacy(".keys()")
+        return [item.evidence["kind"] for item in self]
+
+    def values(self):
+        self._legacy(".values()")
+        return [self._message(item) for item in self]
+
+    def items(self):
+        self._legacy(".items()")
+        return [(item.evidence["kind"], self._message(item)) for item in self]
 
 
 def vanishing_message(first, first_norm, last, last_norm, global_norm, ratio, floor):
@@ -68,7 +140,7 @@ def summary_table(history, layer_names, problems):
     epochs = len(history["grad_norm"])
     lines.append(f"{epochs} epoch(s); norms are epoch means of the per-step L2 norms.")
     if problems:
-        lines += [message for message in problems.values()]
+        lines += [f"{item.title} Fix: {item.fix}" for item in problems]
     else:
         lines.append("No vanishing or exploding gradients flagged.")
     return "\n".join(lines)

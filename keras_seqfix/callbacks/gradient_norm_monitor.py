@@ -59,8 +59,13 @@ class GradientNormMonitor(keras.callbacks.Callback):
     It warns once per `fit` about vanishing gradients (the first layer's norm
     below `vanishing_ratio` times the last layer's, or the global norm below
     `vanishing_threshold`) and exploding gradients (a step above
-    `exploding_threshold`, or non-finite), each with the fix. After training,
-    `.history`, `.summary()` and `.plot()` show the per-layer norms.
+    `exploding_threshold`, or non-finite), each with the fix. `.problems` keeps
+    them as `keras_seqfix.diagnosis.Finding`s, the shape of `diagnose`'s
+    findings (codes `"exploding_gradients"`, `"vanishing_gradients"`; `evidence`
+    holds the norms; the dict access of earlier releases,
+    `monitor.problems["vanishing"]`, still works with a `DeprecationWarning`).
+    After training, `.history`, `.summary()` and `.plot()` show the per-layer
+    norms.
 
     Args:
         per_layer: also log per-layer norms. Defaults to `True`.
@@ -148,7 +153,7 @@ class GradientNormMonitor(keras.callbacks.Callback):
         self.warn = warn
         self.history = {}
         self.batch_history = {}
-        self.problems = {}
+        self.problems = report.Problems()
         self.layer_names = []
         self._guard = None  # model.train_function while attached
         self._watched = None  # (model, optimizer) the tap was put on
@@ -189,7 +194,8 @@ class GradientNormMonitor(keras.callbacks.Callback):
         self._sums = NormSums(model, update_ratio=self.update_ratio)
         self.layer_names = self._sums.layer_names
         self._layers = {layer.name: layer for layer in getattr(model, "layers", [])}
-        self.history, self.batch_history, self.problems = {}, {}, {}
+        self.history, self.batch_history = {}, {}
+        self.problems = report.Problems()
         self.detach()  # a stale attachment of this monitor, from an interrupted fit
         self._watched = (model, model.optimizer)
         self._fit_history = getattr(model, "history", None)  # new in every fit
@@ -302,16 +308,22 @@ class GradientNormMonitor(keras.callbacks.Callback):
 
     def _check(self, values, norms=None, stop=False):
         bad, peak = float(values["bad"]), float(values["peak"])
-        if "exploding" not in self.problems and (
+        if self.problems.kind("exploding") is None and (
             bad > 0 or peak > self.exploding_threshold
         ):
             self._flag(
                 "exploding",
                 report.exploding_message(peak, bad, self.exploding_threshold),
+                {
+                    "peak_norm": peak,
+                    "nonfinite_steps": int(bad),
+                    "exploding_threshold": float(self.exploding_threshold),
+                },
             )
         if stop and bad > 0:
             self.model.stop_training = True
-        if norms is None or "vanishing" in self.problems or not self.layer_names:
+        vanishing = self.problems.kind("vanishing")
+        if norms is None or vanishing is not None or not self.layer_names:
             return
         candidates = [
             i
@@ -341,10 +353,17 @@ class GradientNormMonitor(keras.callbacks.Callback):
                     self.vanishing_ratio,
                     self.vanishing_threshold,
                 ),
+                {
+                    "first_layer": self.layer_names[first],
+                    "first_norm": first_norm,
+                    "last_layer": self.layer_names[last],
+                    "last_norm": last_norm,
+                    "global_norm": total,
+                },
             )
 
-    def _flag(self, kind, message):
-        self.problems[kind] = message
+    def _flag(self, kind, message, evidence):
+        self.problems.append(report.finding(kind, message, evidence))
         if self.warn:
             warnings.warn(message, stacklevel=2)
 

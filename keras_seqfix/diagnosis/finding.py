@@ -71,6 +71,21 @@ class Finding:
         """The finding as a JSON-serialisable dict."""
         return dataclasses.asdict(self)
 
+    def __getitem__(self, key):
+        """Deprecated: `finding["code"]`, the dict access of the monitors' alerts.
+
+        `TrainingMonitor.alerts` and `GradientNormMonitor.problems` held dicts
+        before they held `Finding`s: a field by name (`"message"` is `title`),
+        else an `evidence` entry (`"condition"`, `"epoch"`, `"kind"`).
+        """
+        from keras_seqfix._deprecation import deprecated
+
+        deprecated(f"`finding[{key!r}]`", "the attribute, e.g. `finding.code`")
+        name = {"message": "title"}.get(key, key)
+        if name in {f.name for f in dataclasses.fields(self)}:
+            return getattr(self, name)
+        return self.evidence[key]
+
 
 def _plain(value):
     """NumPy scalars and other numbers as plain Python values (JSON-serialisable)."""

@@ -12,6 +12,7 @@ from keras_seqfix._validation import (
     Real,
     validate_params,
 )
+from keras_seqfix.diagnosis.finding import Finding, severity_of
 
 # One declared place for the constructor's constraints (see `_validation`).
 _CONSTRAINTS = {
@@ -35,6 +36,9 @@ _EXAMPLES = {
     "overfit_patience": 3,
     "verbose": 1,
 }
+
+# How likely each condition is the cause of a high loss (`Finding.score`).
+_SCORES = {"divergence": 0.8, "oscillation": 0.5, "plateau": 0.4, "overfitting": 0.5}
 
 _FIXES = {
     "divergence": (
@@ -64,7 +68,10 @@ class TrainingMonitor(keras.callbacks.Callback):
     """Watch training and report divergence, oscillation, plateau and overfitting.
 
     Each condition is reported once per `fit`, with its cause code and the fix, as
-    soon as it is seen; `alerts` keeps them. Every epoch, `logs` gains
+    soon as it is seen; `alerts` keeps them as `keras_seqfix.diagnosis.Finding`s,
+    the shape of `diagnose`'s findings (`evidence` holds `"condition"` and
+    `"epoch"`, `None` when seen within an epoch; `alert["code"]`, the dict
+    access of earlier releases, still works with a `DeprecationWarning`). Every epoch, `logs` gains
     `"monitor/<condition>"` set to `1.0` once the condition has been seen (else
     `0.0`), so `History` and TensorBoard record when it happened.
 
@@ -98,8 +105,8 @@ class TrainingMonitor(keras.callbacks.Callback):
         >>> monitor.on_train_begin()
         >>> for epoch, loss in enumerate([1.0, 0.8, 0.7, 9.0]):
         ...     monitor.on_epoch_end(epoch, {"loss": loss})
-        >>> [alert["condition"] for alert in monitor.alerts]
-        ['divergence']
+        >>> [(alert.code, alert.evidence["condition"]) for alert in monitor.alerts]
+        [('lr_too_high', 'divergence')]
     """
 
     def __init__(
@@ -151,19 +158,21 @@ class TrainingMonitor(keras.callbacks.Callback):
     @property
     def conditions(self):
         """The conditions reported so far, in order."""
-        return [alert["condition"] for alert in self.alerts]
+        return [alert.evidence["condition"] for alert in self.alerts]
 
     def _alert(self, condition, epoch, message):
         if condition in self.conditions:
             return
         code, fix = _FIXES[condition]
-        alert = {
-            "condition": condition,
-            "code": code,
-            "epoch": epoch,
-            "message": message,
-            "fix": fix,
-        }
+        score = _SCORES[condition]
+        alert = Finding(
+            code,
+            severity_of(score),
+            f"TrainingMonitor: {condition}: {message}",
+            {"condition": condition, "epoch": epoch},
+            fix,
+            score,
+        )
         self.alerts.append(alert)
         if self.verbose:
             lines = fix.replace("\n", "\n      ")

@@ -109,7 +109,22 @@ def test_vanishing_on_deep_saturated_recurrent_stack():
     _, ours = _fit(model, monitor, x, y, batch_size=8, epochs=2)
     assert len(ours) == 1 and "vanishing gradients" in ours[0]
     assert "Fix:" in ours[0] and "LSTM" in ours[0]
-    assert set(monitor.problems) == {"vanishing"}
+    (problem,) = monitor.problems
+    assert problem.code == "vanishing_gradients"
+    assert problem.evidence["kind"] == "vanishing"
+    assert problem.evidence["first_norm"] < problem.evidence["last_norm"]
+    assert "LSTM" in problem.fix and "vanishing gradients" in problem.title
+    assert problem.severity == "high"
+    # The dict of earlier releases, for one release, with a warning.
+    with pytest.warns(DeprecationWarning, match="problems"):
+        assert "vanishing" in monitor.problems
+    with pytest.warns(DeprecationWarning, match="problems"):
+        assert monitor.problems["vanishing"] == ours[0]
+    with pytest.warns(DeprecationWarning, match="problems"):
+        assert list(monitor.problems.keys()) == ["vanishing"]
+    with pytest.warns(DeprecationWarning), pytest.raises(KeyError):
+        monitor.problems["exploding"]
+    assert monitor.problems[0] is problem  # list indexing as usual
 
 
 def test_exploding_on_bad_initialisation_and_stop_on_nonfinite():

@@ -22,8 +22,30 @@ def _feed(monitor, losses, val_losses=None):
 def test_divergence_fires_once_on_nan_and_blow_up():
     monitor = _feed(TrainingMonitor(verbose=0), [1.0, 0.8, 5.0, math.nan, 9.0])
     assert monitor.conditions == ["divergence"]
-    assert monitor.alerts[0]["code"] == "lr_too_high"
-    assert "find_lr" in monitor.alerts[0]["fix"]
+    assert monitor.alerts[0].code == "lr_too_high"
+    assert "find_lr" in monitor.alerts[0].fix
+
+
+def test_alerts_are_findings_with_deprecated_dict_access():
+    from keras_seqfix.diagnosis import Finding
+
+    monitor = _feed(TrainingMonitor(verbose=0), [1.0, 0.8, 5.0])
+    (alert,) = monitor.alerts
+    assert isinstance(alert, Finding)
+    assert (alert.code, alert.severity) == ("lr_too_high", "high")
+    assert alert.evidence == {"condition": "divergence", "epoch": 2}
+    assert alert.title.startswith("TrainingMonitor: divergence: epoch 3 loss 5 is 6.2x")
+    assert alert.to_dict()["evidence"]["condition"] == "divergence"
+    # The dict keys of earlier releases, for one release, with a warning.
+    for key, value in [
+        ("code", "lr_too_high"),
+        ("condition", "divergence"),
+        ("epoch", 2),
+        ("message", alert.title),
+        ("fix", alert.fix),
+    ]:
+        with pytest.warns(DeprecationWarning, match="finding.code"):
+            assert alert[key] == value
 
 
 def test_oscillation_fires_once():
@@ -36,7 +58,7 @@ def test_plateau_fires_once():
     losses = [1.0, 0.7, 0.65] + [0.649] * 10
     monitor = _feed(TrainingMonitor(verbose=0, patience=4), losses)
     assert monitor.conditions == ["plateau"]
-    assert monitor.alerts[0]["epoch"] == 6
+    assert monitor.alerts[0].evidence["epoch"] == 6
 
 
 def test_overfitting_fires_once():
@@ -44,8 +66,8 @@ def test_overfitting_fires_once():
     val = [1.0, 0.8, 0.7, 0.75, 0.8, 0.9, 1.0, 1.2]
     monitor = _feed(TrainingMonitor(verbose=0), train, val)
     assert monitor.conditions == ["overfitting"]
-    assert monitor.alerts[0]["epoch"] == 5
-    assert "early_stopping" in monitor.alerts[0]["fix"]
+    assert monitor.alerts[0].evidence["epoch"] == 5
+    assert "early_stopping" in monitor.alerts[0].fix
 
 
 def test_healthy_curve_raises_nothing_and_logs_flags():
