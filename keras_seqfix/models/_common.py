@@ -161,3 +161,49 @@ def finish(inputs, outputs, *, name, labels, learning_rate, compile):
             metrics=metrics,
         )
     return model
+
+
+def check_flags(*, name, optional=(), **flags):
+    """Validate a builder's `name` (a string) and its on/off arguments (bools).
+
+    Args:
+        name: the model's name.
+        optional: the flags that may also be `None` (decided from the data).
+        **flags: `{argument: value}` of the bool arguments.
+    """
+    check_param(
+        "name",
+        name,
+        [str],
+        example="my_model",
+        hint="Pass a string without '/', e.g. name='my_model'.",
+    )
+    if "/" in name:
+        raise ValueError(
+            "`name` should not contain '/' (Keras uses it to separate scopes). "
+            f"Received: name={name!r}. Pass e.g. name={name.replace('/', '_')!r}."
+        )
+    for flag, value in flags.items():
+        allowed = [bool, Options(Integral, {0, 1})]  # 0 and 1 read as False, True
+        if flag in optional:
+            allowed.append(None)
+        check_param(flag, value, allowed, hint=f"Pass {flag}=True or {flag}=False.")
+
+
+def check_alphas(alphas):
+    """`alphas` as a tuple of positive finite floats (the ridge grid)."""
+    if isinstance(alphas, str) or not hasattr(alphas, "__len__"):
+        raise TypeError(
+            "`alphas` should be a non-empty list of positive floats (the ridge "
+            f"regularisation grid). Received: alphas={alphas!r} "
+            f"({type(alphas).__name__}). Pass e.g. alphas=(0.1, 1.0, 10.0)."
+        )
+    if len(alphas) == 0:
+        raise ValueError(
+            "`alphas` should be a non-empty list of positive floats. Received: "
+            "alphas=(). Pass e.g. alphas=(0.1, 1.0, 10.0)."
+        )
+    positive = Interval(Real, 0, None, closed="neither")
+    for i, alpha in enumerate(alphas):
+        check_param(f"alphas[{i}]", alpha, [positive], example=1.0)
+    return tuple(float(a) for a in alphas)

@@ -3,10 +3,12 @@
 import keras
 import numpy as np
 
+from keras_seqfix._validation import checked_signature
 from keras_seqfix.models import _common
 from keras_seqfix.models.backbones import BACKBONE_LAYER_NAME, make_backbone
 
 
+@checked_signature
 def build_cnn_lstm(
     num_classes,
     *,
@@ -88,6 +90,12 @@ def build_cnn_lstm(
         (1, 2)
     """
     units = _common.check_common(num_classes, labels, cell, pooling, units)
+    _common.check_flags(
+        name=name,
+        freeze_backbone=freeze_backbone,
+        bidirectional=bidirectional,
+        compile=compile,
+    )
     dropout = _common.check_rate("dropout", dropout)
     recurrent_dropout = _common.check_rate("recurrent_dropout", recurrent_dropout)
     reg = _common.regularizer(l1, l2)

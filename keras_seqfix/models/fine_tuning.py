@@ -2,10 +2,12 @@
 
 import keras
 
+from keras_seqfix._validation import checked_signature
 from keras_seqfix.models import _common
 from keras_seqfix.models.backbones import BACKBONE_LAYER_NAME
 
 
+@checked_signature
 def unfreeze_backbone(model, *, num_layers=None, learning_rate=1e-5):
     """Unfreeze the top of the frame backbone and recompile with a lower rate.
 

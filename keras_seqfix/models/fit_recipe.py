@@ -6,9 +6,11 @@ import warnings
 
 import keras
 
+from keras_seqfix._validation import checked_signature
 from keras_seqfix.layers.minirocket_features import MiniRocketFeatures
 
 
+@checked_signature
 def fit_recipe(
     x,
     *,

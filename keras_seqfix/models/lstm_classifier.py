@@ -4,11 +4,12 @@ import inspect
 
 import keras
 
-from keras_seqfix._validation import check_finite_array
+from keras_seqfix._validation import check_finite_array, checked_signature
 from keras_seqfix.models import _common
 from keras_seqfix.models._numeric_route import numeric_branches
 
 
+@checked_signature
 def build_lstm_classifier(
     num_classes,
     *,
@@ -124,6 +125,14 @@ def build_lstm_classifier(
     if pooling is None:
         pooling = "last" if vocab_size is None else "attention"
     units = _common.check_common(num_classes, labels, cell, pooling, units)
+    _common.check_flags(
+        name=name,
+        optional=("bidirectional", "conv_branch"),
+        trainable_embedding=trainable_embedding,
+        bidirectional=bidirectional,
+        conv_branch=conv_branch,
+        compile=compile,
+    )
     dropout = _common.check_rate("dropout", dropout)
     if branch_dropout is not None:
         branch_dropout = _common.check_rate("branch_dropout", branch_dropout)

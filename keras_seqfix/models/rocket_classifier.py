@@ -4,13 +4,19 @@ import keras
 import numpy as np
 
 from keras_seqfix._labels import check_labels
-from keras_seqfix._validation import Options, check_finite_array, check_param
+from keras_seqfix._validation import (
+    Options,
+    check_finite_array,
+    check_param,
+    checked_signature,
+)
 from keras_seqfix.layers.minirocket_features import MiniRocketFeatures
 from keras_seqfix.models import _common
 from keras_seqfix.models._layers import PaddingMask
 from keras_seqfix.models._ridge_head import DEFAULT_ALPHAS, fit_ridge_head
 
 
+@checked_signature
 def build_rocket_classifier(
     num_classes,
     *,
@@ -96,6 +102,8 @@ def build_rocket_classifier(
         True
     """
     _common.check_head(num_classes, labels)
+    _common.check_flags(name=name, compile=compile)
+    alphas = _common.check_alphas(alphas)
     timesteps, channels = _check_input_shape(input_shape)
     data = _check_adapt_data(adapt_data, timesteps, channels)
     check_param("masking", masking, [bool, Options(str, {"auto"})], example="auto")

@@ -260,3 +260,92 @@ def test_numeric_models_do_not_check_token_ids():
     model = build_lstm_classifier(2, **NUMERIC)
     out = model.predict(_series(shape=(2, 6, 2)) * 100, verbose=0)
     assert out.shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        (dict(trainable_embedding="no"), TypeError, "trainable_embedding"),
+        (dict(compile="yes"), TypeError, "compile"),
+        (dict(bidirectional="yes"), TypeError, "bidirectional"),
+        (dict(name=3), TypeError, "name"),
+        (dict(name="a/b"), ValueError, "name"),
+    ],
+)
+def test_lstm_flags_and_name(kwargs, error, name):
+    assert_refused(
+        lambda: build_lstm_classifier(2, **{**TOKENS, **kwargs}), error, name
+    )
+
+
+def test_numeric_conv_branch_flag():
+    assert_refused(
+        lambda: build_lstm_classifier(2, conv_branch="yes", **NUMERIC),
+        TypeError,
+        "conv_branch",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        (dict(freeze_backbone="yes"), TypeError, "freeze_backbone"),
+        (dict(bidirectional=None), TypeError, "bidirectional"),
+        (dict(compile="no"), TypeError, "compile"),
+    ],
+)
+def test_cnn_lstm_flags(kwargs, error, name):
+    assert_refused(lambda: build_cnn_lstm(2, **{**VIDEO, **kwargs}), error, name)
+
+
+@pytest.mark.parametrize(
+    ("alphas", "error", "name"),
+    [
+        ((-1.0, 1.0), ValueError, "alphas[0]"),
+        ((0.1, NAN), ValueError, "alphas[1]"),
+        ((0.0,), ValueError, "alphas[0]"),
+        ((), ValueError, "alphas"),
+        ("auto", TypeError, "alphas"),
+        (1.0, TypeError, "alphas"),
+        (("1",), TypeError, "alphas[0]"),
+    ],
+)
+def test_rocket_alphas(alphas, error, name):
+    data = _series()
+    assert_refused(
+        lambda: build_rocket_classifier(
+            2, input_shape=(6, 2), adapt_data=data, alphas=alphas, num_features=84
+        ),
+        error,
+        name,
+        arrays=(data,),
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: build_lstm_classifier(2, dropuot=0.3, **TOKENS), "dropuot"),
+        (lambda: build_cnn_lstm(2, num_frames=3, **VIDEO), "num_frames"),
+        (lambda: build_rocket_classifier(2, input_shape=(6, 2)), "adapt_data"),
+        (lambda: build_lstm_classifier(), "num_classes"),
+    ],
+    ids=["unknown", "unknown-cnn", "missing", "missing-num_classes"],
+)
+def test_unknown_and_missing_arguments_list_the_valid_ones(call, name):
+    message = assert_refused(call, TypeError, name)
+    assert "Valid arguments:" in message or "required" in message
+
+
+def test_unknown_argument_guesses_the_intended_one():
+    message = assert_refused(
+        lambda: build_lstm_classifier(2, dropuot=0.3, **TOKENS), TypeError, "dropuot"
+    )
+    assert "Did you mean `dropout`" in message
+
+
+def test_valid_flags_still_work():
+    model = build_lstm_classifier(
+        2, conv_branch=1, bidirectional=np.bool_(False), compile=False, **NUMERIC
+    )
+    assert not model.compiled
