@@ -1,6 +1,6 @@
 """Fault benchmark of `diagnose`: does it name the injected cause of a high loss?
 
-Run: python benchmarks/diagnose.py [--quick] [--cases NAME,NAME] [--json PATH]
+Run: python benchmarks/diagnose.py [--quick | --public] [--cases NAME,NAME] [--json PATH]
 
 Each case takes real shipped data (UCR sets, SMS spam as token ids, moving digits)
 and a model that is well configured for it, and injects one fault (cases in
@@ -28,6 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import diagnose_faults  # noqa: E402, F401  (registers the fault cases)
+import diagnose_public  # noqa: E402, F401  (public_ cases, run with --public)
 import keras  # noqa: E402
 from diagnose_cases import CASES  # noqa: E402
 
@@ -143,12 +144,18 @@ def main(argv=None):
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("--json", help="write the results as JSON to this path")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--public",
+        action="store_true",
+        help="only the cases reproduced from public questions (diagnose_public.py)",
+    )
     args = parser.parse_args(argv)
     if args.list:
         for name, spec in CASES.items():
             print(f"{name:<40} {spec['expected'] or 'healthy'}")
         return 0
-    names = list(CASES)
+    public = [n for n in CASES if n.startswith("public_")]
+    names = public if args.public else [n for n in CASES if n not in public]
     if args.cases:
         names = [n.strip() for n in args.cases.split(",") if n.strip()]
         unknown = [n for n in names if n not in CASES]
