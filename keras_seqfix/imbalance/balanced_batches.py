@@ -7,6 +7,13 @@ import warnings
 import keras
 import numpy as np
 
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Options,
+    check_kwargs,
+    validate_params,
+)
 from keras_seqfix.imbalance._draw import (
     STRATEGIES,
     ClassCycler,
@@ -18,6 +25,29 @@ from keras_seqfix.imbalance._validation import (
     check_same_length,
     class_counts,
     class_ids,
+)
+
+# Declared once (see `keras_seqfix._validation`); the last three are PyDataset's.
+_CONSTRAINTS = {
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "strategy": [Options(str, STRATEGIES)],
+    "random_state": [
+        None,
+        Interval(Integral, 0, 2**32 - 1),
+        np.random.RandomState,
+    ],
+    "shuffle": [bool],
+    "workers": [Interval(Integral, 1, None, closed="left")],
+    "use_multiprocessing": [bool],
+    "max_queue_size": [Interval(Integral, 1, None, closed="left")],
+}
+_PYDATASET = ("workers", "use_multiprocessing", "max_queue_size")
+_OWN = (
+    "x",
+    "y",
+    "sample_weight",
+    "transform",
+    "loader",
 )
 
 
@@ -126,19 +156,21 @@ class BalancedBatches(keras.utils.PyDataset):
         shuffle=True,
         **kwargs,
     ):
-        super().__init__(**kwargs)
         from sklearn.utils import check_random_state
 
-        if strategy not in STRATEGIES:
-            raise ValueError(
-                f"`strategy` should be one of {STRATEGIES}. Received: "
-                f"strategy={strategy!r}"
-            )
-        if not isinstance(batch_size, int | np.integer) or batch_size < 1:
-            raise ValueError(
-                f"`batch_size` should be a positive integer. Received: "
-                f"batch_size={batch_size!r}"
-            )
+        check_kwargs("BalancedBatches", kwargs, [*_CONSTRAINTS, *_OWN])
+        validate_params(
+            _CONSTRAINTS,
+            {
+                "batch_size": batch_size,
+                "strategy": strategy,
+                "random_state": random_state,
+                "shuffle": shuffle,
+                **kwargs,
+            },
+            examples={"batch_size": 32, "workers": 1, "max_queue_size": 10},
+        )
+        super().__init__(**kwargs)
         for name, fn in (("transform", transform), ("loader", loader)):
             if fn is not None and not callable(fn):
                 raise TypeError(f"`{name}` should be callable. Received: {fn!r}")

@@ -9,6 +9,7 @@ from keras_seqfix._validation import (
     Interval,
     Options,
     Real,
+    checked_signature,
     validate_params,
 )
 from keras_seqfix.imbalance._validation import class_counts, class_ids
@@ -52,6 +53,7 @@ def _check_class_weight(class_weight):
             )
 
 
+@checked_signature
 def class_weights(
     y,
     *,
@@ -146,6 +148,7 @@ def class_weights(
     return {int(c): float(w) for c, w in zip(classes, weights, strict=True)}
 
 
+@checked_signature
 def sample_weights(y, class_weight, *, labels="auto"):
     """Per-sample (or per-timestep) weights from class weights.
 
