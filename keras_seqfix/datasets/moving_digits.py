@@ -9,9 +9,28 @@ and the order of the frames: a per-frame classifier cannot tell "3 moving right"
 
 import numpy as np
 
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Real,
+    checked_signature,
+    validate_params,
+)
+
 DIRECTIONS = {"right": (0, 1), "left": (0, -1), "down": (1, 0), "up": (-1, 0)}
 
+# Declared once (see `keras_seqfix._validation`), checked before any work.
+_CONSTRAINTS = {
+    "num_frames": [Interval(Integral, 2, None, closed="left")],
+    "size": [Interval(Integral, 8, None, closed="left")],
+    "clips_per_image": [Interval(Integral, 1, None, closed="left")],
+    "test_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "seed": [Interval(Integral, 0, None, closed="left")],
+    "return_class_names": [bool],
+}
 
+
+@checked_signature
 def load_moving_digits(
     *,
     num_frames=8,
@@ -61,32 +80,18 @@ def load_moving_digits(
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
+    _check_arguments(
+        num_frames,
+        size,
+        directions,
+        clips_per_image,
+        test_fraction,
+        seed,
+        return_class_names,
+    )
     directions = tuple(directions)
-    unknown = [d for d in directions if d not in DIRECTIONS]
-    if not directions or unknown or len(set(directions)) != len(directions):
-        raise ValueError(
-            "`directions` should be distinct names from "
-            f"{sorted(DIRECTIONS)}. Received: directions={directions!r}"
-        )
-    if int(num_frames) < 2:
-        raise ValueError(
-            f"`num_frames` should be at least 2. Received: num_frames={num_frames!r}"
-        )
-    travel = int(num_frames) - 1
-    if int(size) < 8 + travel:
-        raise ValueError(
-            f"`size` should be at least 8 + num_frames - 1 = {8 + travel} so the digit can "
-            f"move without leaving the canvas. Received: size={size!r}"
-        )
-    if not 0.0 < float(test_fraction) < 1.0:
-        raise ValueError(
-            f"`test_fraction` should be between 0 and 1. Received: test_fraction={test_fraction!r}"
-        )
-    if int(clips_per_image) < 1:
-        raise ValueError(
-            f"`clips_per_image` should be at least 1. Received: clips_per_image={clips_per_image!r}"
-        )
-
+    num_frames, size, travel = int(num_frames), int(size), int(num_frames) - 1
+    clips_per_image = int(clips_per_image)
     digits = load_digits()
     images = (digits.images / 16.0).astype(np.float32)
     rng = np.random.default_rng(seed)
@@ -117,3 +122,41 @@ def load_moving_digits(
         names = [f"{digit} {d}" for digit in range(10) for d in directions]
         return (*result, names)
     return result
+
+
+def _check_arguments(
+    num_frames, size, directions, clips_per_image, test_fraction, seed, names
+):
+    validate_params(
+        _CONSTRAINTS,
+        {
+            "num_frames": num_frames,
+            "size": size,
+            "clips_per_image": clips_per_image,
+            "test_fraction": test_fraction,
+            "seed": seed,
+            "return_class_names": names,
+        },
+        examples={"num_frames": 8, "size": 16, "test_fraction": 0.25, "seed": 0},
+    )
+    if isinstance(directions, str) or not isinstance(directions, list | tuple):
+        raise TypeError(
+            f"`directions` should be a list or tuple of names from "
+            f"{sorted(DIRECTIONS)}. Received: directions={directions!r} "
+            f"({type(directions).__name__}). Pass e.g. directions=("
+            f"{directions!r},)" + ("." if isinstance(directions, str) else "")
+        )
+    unknown = [d for d in directions if d not in DIRECTIONS]
+    if not directions or unknown or len(set(directions)) != len(directions):
+        raise ValueError(
+            "`directions` should be distinct names from "
+            f"{sorted(DIRECTIONS)}. Received: directions={tuple(directions)!r}. "
+            "Pass e.g. directions=('right', 'left')."
+        )
+    travel = num_frames - 1
+    if size < 8 + travel:
+        raise ValueError(
+            f"`size` should be at least 8 + num_frames - 1 = {8 + travel} so the "
+            f"digit can move without leaving the canvas. Received: size={size!r}, "
+            f"num_frames={num_frames!r}. Pass size={8 + travel} or fewer frames."
+        )

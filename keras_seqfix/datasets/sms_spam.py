@@ -4,9 +4,11 @@ import gzip
 
 import numpy as np
 
+from keras_seqfix._validation import checked_signature
 from keras_seqfix.datasets._files import data_path
 
 
+@checked_signature
 def load_sms_spam():
     """Load the SMS spam messages with a fixed, stratified train/test split.
 

@@ -1,7 +1,10 @@
 """UCR/UEA time-series classification sets, shipped as compressed NumPy files."""
 
+import difflib
+
 import numpy as np
 
+from keras_seqfix._validation import checked_signature, validate_params
 from keras_seqfix.datasets._files import data_path
 
 UCR_DATASETS = (
@@ -21,6 +24,7 @@ Examples:
 """
 
 
+@checked_signature
 def load_ucr(name, *, padded=True, return_class_names=False):
     """Load a UCR/UEA set with the archive's own train/test split.
 
@@ -47,6 +51,8 @@ def load_ucr(name, *, padded=True, return_class_names=False):
 
     Raises:
         ValueError: if `name` is not one of the shipped sets.
+        TypeError: if `name` is not a string, or `padded` or
+            `return_class_names` not a bool.
 
     Examples:
         >>> import keras_seqfix as ksf
@@ -55,10 +61,22 @@ def load_ucr(name, *, padded=True, return_class_names=False):
         ((50, 150, 1), (150, 150, 1), [0, 1])
     """
     canonical = {n.lower(): n for n in UCR_DATASETS}
-    if not isinstance(name, str) or name.lower() not in canonical:
+    validate_params(
+        {
+            "name": [str],
+            "padded": [bool],
+            "return_class_names": [bool],
+        },
+        {"name": name, "padded": padded, "return_class_names": return_class_names},
+        examples={"name": "GunPoint", "padded": True, "return_class_names": True},
+    )
+    if name.lower() not in canonical:
+        close = difflib.get_close_matches(name.lower(), list(canonical), n=1)
+        guess = f" Did you mean {canonical[close[0]]!r}?" if close else ""
         raise ValueError(
-            f"`name` should be one of the shipped UCR/UEA sets {list(UCR_DATASETS)}. "
-            f"Received: name={name!r}"
+            f"`name` should be one of the shipped UCR/UEA sets {list(UCR_DATASETS)} "
+            f"(case-insensitive). Received: name={name!r}.{guess} Other sets of the "
+            "archive are not shipped: load them with aeon or sktime."
         )
     name = canonical[name.lower()]
     with data_path(f"ucr_{name}.npz").open("rb") as f, np.load(f) as data:
