@@ -2,8 +2,13 @@
 
 import difflib
 import inspect
-import numbers
 
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Options,
+    validate_params,
+)
 from keras_seqfix.tuning._keras_tuner import require_keras_tuner
 
 kt = require_keras_tuner()
@@ -32,35 +37,30 @@ class SeqfixHyperModel(kt.HyperModel):
     min_epochs = 1
 
     def __init__(self, num_classes, *, labels, epochs, name, tunable, fixed):
+        validate_params(
+            {
+                "num_classes": [Interval(Integral, 2, None, closed="left")],
+                "labels": [Options(str, _LABELS)],
+                "epochs": [Interval(Integral, self.min_epochs, None, closed="left")],
+                "name": [None, str],
+                "tunable": [bool],
+            },
+            {
+                "num_classes": num_classes,
+                "labels": labels,
+                "epochs": epochs,
+                "name": name,
+                "tunable": tunable,
+            },
+            examples={"num_classes": 2, "epochs": max(self.min_epochs, 10)},
+            hints={
+                "num_classes": "The output is a softmax: for a binary task pass "
+                "num_classes=2."
+            }
+            if isinstance(num_classes, Integral) and not isinstance(num_classes, bool)
+            else None,
+        )
         super().__init__(name=name, tunable=tunable)
-        if isinstance(num_classes, bool) or not isinstance(
-            num_classes, numbers.Integral
-        ):
-            raise TypeError(
-                "`num_classes` should be an integer >= 2. "
-                f"Received: num_classes={num_classes!r}"
-            )
-        if num_classes < 2:
-            raise ValueError(
-                "`num_classes` should be an integer >= 2 (the output is a softmax; "
-                "for a binary task pass 2). Received: "
-                f"num_classes={num_classes!r}"
-            )
-        if labels not in _LABELS:
-            raise ValueError(
-                "`labels` should be 'sparse' (integer class ids) or 'one_hot'. "
-                f"Received: labels={labels!r}"
-            )
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-            raise TypeError(
-                f"`epochs` should be an integer >= {self.min_epochs}. "
-                f"Received: epochs={epochs!r}"
-            )
-        if epochs < self.min_epochs:
-            raise ValueError(
-                f"`epochs` should be an integer >= {self.min_epochs}. "
-                f"Received: epochs={epochs!r}"
-            )
         self._check_fixed(fixed)
         self.num_classes = int(num_classes)
         self.labels = labels

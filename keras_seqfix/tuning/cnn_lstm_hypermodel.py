@@ -1,5 +1,6 @@
 """`CNNLSTMHyperModel`: the search space of `build_cnn_lstm`."""
 
+from keras_seqfix._validation import checked_signature
 from keras_seqfix.models.cnn_lstm import build_cnn_lstm
 from keras_seqfix.tuning._base import SeqfixHyperModel, recurrent_space
 
@@ -54,6 +55,7 @@ class CNNLSTMHyperModel(SeqfixHyperModel):
 
     builder = staticmethod(build_cnn_lstm)
 
+    @checked_signature
     def __init__(
         self,
         num_classes,

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from keras_seqfix._validation import checked_signature
 from keras_seqfix.models.lstm_classifier import build_lstm_classifier
 from keras_seqfix.tuning._base import SeqfixHyperModel, recurrent_space
 
@@ -65,6 +66,7 @@ class LSTMHyperModel(SeqfixHyperModel):
 
     builder = staticmethod(build_lstm_classifier)
 
+    @checked_signature
     def __init__(
         self,
         num_classes,

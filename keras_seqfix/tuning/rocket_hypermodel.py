@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from keras_seqfix._validation import checked_signature
 from keras_seqfix.models.rocket_classifier import build_rocket_classifier
 from keras_seqfix.tuning._base import SeqfixHyperModel, learning_rate
 
@@ -66,6 +67,7 @@ class RocketHyperModel(SeqfixHyperModel):
     builder = staticmethod(build_rocket_classifier)
     min_epochs = 0
 
+    @checked_signature
     def __init__(
         self,
         num_classes,

@@ -2,7 +2,7 @@
 
 import contextlib
 import math
-import numbers
+import os
 import tempfile
 import time
 import warnings
@@ -10,12 +10,22 @@ import warnings
 import keras
 import numpy as np
 
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Options,
+    Real,
+    check_finite_array,
+    checked_signature,
+    validate_params,
+)
 from keras_seqfix.tuning._keras_tuner import require_keras_tuner
 from keras_seqfix.tuning.tune_result import TuneResult
 
 _KINDS = ("lstm", "rocket", "cnn_lstm")
 
 
+@checked_signature
 def tune(
     x,
     y,
@@ -127,8 +137,26 @@ def tune(
     kt = require_keras_tuner()
     from keras_seqfix.tuning import _search
 
-    _check_arguments(max_trials, time_budget, verbose, epochs, patience, folds, refit)
+    _check_arguments(
+        {
+            "kind": kind,
+            "max_trials": max_trials,
+            "time_budget": time_budget,
+            "seed": seed,
+            "directory": directory,
+            "verbose": verbose,
+            "epochs": epochs,
+            "patience": patience,
+            "folds": folds,
+            "cv_below": cv_below,
+            "refit": refit,
+            "callbacks": callbacks,
+            "fit_kwargs": fit_kwargs,
+        }
+    )
     x = np.asarray(x)
+    if x.dtype.kind == "f":
+        check_finite_array("x", x)
     labels, num_classes, ids = _labels(y, validation_data)
     y = np.asarray(y)
     if len(x) != len(y):
@@ -215,47 +243,41 @@ def tune(
     return result
 
 
-def _check_arguments(max_trials, time_budget, verbose, epochs, patience, folds, refit):
-    for name, value, minimum in (
-        ("max_trials", max_trials, 1),
-        ("verbose", verbose, 0),
-        ("patience", patience, 0),
-        ("folds", folds, 2),
-    ):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+# Declared once (see `keras_seqfix._validation`), checked before any work.
+_POSITIVE = Interval(Integral, 1, None, closed="left")
+_CONSTRAINTS = {
+    "kind": [None, Options(str, _KINDS)],
+    "max_trials": [_POSITIVE],
+    "time_budget": [None, Interval(Real, 0, None, closed="neither")],
+    "seed": [Interval(Integral, 0, 2**32 - 1)],
+    "directory": [None, str, os.PathLike],
+    "verbose": [Interval(Integral, 0, None, closed="left")],
+    "epochs": [None, _POSITIVE],
+    "patience": [Interval(Integral, 0, None, closed="left")],
+    "folds": [Interval(Integral, 2, None, closed="left")],
+    "cv_below": [Interval(Integral, 0, None, closed="left")],
+    "refit": [bool, Options(str, {"auto"})],
+    "callbacks": [None, list, tuple],
+    "fit_kwargs": [None, dict],
+}
+_EXAMPLES = {"time_budget": 600, "seed": 0, "epochs": 20, "folds": 3, "cv_below": 300}
+
+
+def _check_arguments(params):
+    validate_params(_CONSTRAINTS, params, examples=_EXAMPLES)
+    for i, callback in enumerate(params["callbacks"] or ()):
+        if not isinstance(callback, keras.callbacks.Callback):
             raise TypeError(
-                f"`{name}` should be an integer >= {minimum}. "
-                f"Received: {name}={value!r}"
+                f"`callbacks` should be a list of keras.callbacks.Callback. Received: "
+                f"callbacks[{i}]={callback!r} ({type(callback).__name__}). Pass "
+                "instances, e.g. callbacks=[keras.callbacks.CSVLogger('log.csv')]."
             )
-        if value < minimum:
-            raise ValueError(
-                f"`{name}` should be an integer >= {minimum}. "
-                f"Received: {name}={value!r}"
-            )
-    if epochs is not None and (
-        isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral)
-    ):
-        raise TypeError(
-            f"`epochs` should be a positive integer or None. Received: epochs={epochs!r}"
-        )
-    if epochs is not None and epochs < 1:
+    reserved = {"x", "y", "validation_data", "callbacks", "verbose"}
+    clash = sorted(reserved & set(params["fit_kwargs"] or {}))
+    if clash:
         raise ValueError(
-            f"`epochs` should be a positive integer or None. Received: epochs={epochs!r}"
-        )
-    if time_budget is not None:
-        if isinstance(time_budget, bool) or not isinstance(time_budget, numbers.Real):
-            raise TypeError(
-                "`time_budget` should be a number of seconds or None. "
-                f"Received: time_budget={time_budget!r}"
-            )
-        if not time_budget > 0:
-            raise ValueError(
-                "`time_budget` should be a positive number of seconds, e.g. 600, "
-                f"or None for no limit. Received: time_budget={time_budget!r}"
-            )
-    if refit not in ("auto", True, False):
-        raise ValueError(
-            f"`refit` should be 'auto', True or False. Received: refit={refit!r}"
+            f"`fit_kwargs` should not hold {clash}: tune passes them itself. Pass "
+            "them as tune's own arguments (callbacks=..., verbose=...)."
         )
 
 
