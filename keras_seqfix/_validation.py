@@ -417,7 +417,9 @@ def checked_signature(function):
     """
     signature = inspect.signature(function)
     # A class's constructor is named after the class: `LSTMHyperModel`.
-    owner = function.__qualname__.removesuffix(".__init__")
+    owner = function.__name__
+    if owner == "__init__":
+        owner = function.__qualname__.split(".")[-2]
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):

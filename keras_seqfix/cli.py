@@ -87,6 +87,8 @@ def _load_arrays(path):
 
 
 def _check_pair(x, y, x_name, y_name):
+    import numpy as np
+
     if x.dtype.kind not in "biuf":
         raise _BadInput(
             f"'{x_name}' should be numeric (token ids or float series). "
@@ -103,6 +105,13 @@ def _check_pair(x, y, x_name, y_name):
             f"'{y_name}' should be class ids (n,) or one-hot rows (n, classes). "
             f"Received: {y_name}.shape={y.shape}, dtype {y.dtype}"
         )
+    for name, array in ((x_name, x), (y_name, y)):
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            bad = int((~np.isfinite(array)).sum())
+            raise _BadInput(
+                f"'{name}' should hold finite numbers. Received: {bad} NaN/inf "
+                f"value(s). Fill or drop them (e.g. `np.nan_to_num`) and save again."
+            )
     if len(x) != len(y):
         raise _BadInput(
             f"'{x_name}' and '{y_name}' should have the same number of samples. "

@@ -85,6 +85,23 @@ def data_file(tmp_path):
             {"x": np.zeros((4, 3, 2, 2), dtype="float32"), "y": np.zeros(4)},
             r"x.shape=\(4, 3, 2, 2\)",
         ),
+        (
+            {"x": np.array([[[np.nan]], [[0.0]], [[1.0]]]), "y": np.zeros(3)},
+            r"'x' should hold finite numbers. Received: 1 NaN/inf",
+        ),
+        (
+            {"x": np.zeros((3, 2, 1)), "y": np.array([0.0, np.inf, 1.0])},
+            r"'y' should hold finite numbers",
+        ),
+        (
+            {
+                "x": np.zeros((4, 3, 1)),
+                "y": np.zeros(4),
+                "x_val": np.full((2, 3, 1), np.inf),
+                "y_val": np.zeros(2),
+            },
+            r"'x_val' should hold finite numbers",
+        ),
     ],
 )
 def test_bad_arrays_exit_2_with_the_reason_on_stderr(tmp_path, capsys, arrays, message):

@@ -122,3 +122,51 @@ def test_check_token_ids_bounds():
         check_token_ids("x", np.array([[1.5]]), vocab_size=50)
     with pytest.raises(TypeError, match="StringLookup"):
         check_token_ids("x", np.array([["the"]]), vocab_size=50)
+
+
+def _checked_example():
+    from keras_seqfix._validation import checked_signature
+
+    @checked_signature
+    def build(num_classes, *, units=8, dropout=0.3):
+        """A builder."""
+        return num_classes, units, dropout
+
+    return build
+
+
+def test_checked_signature_keeps_the_function_and_its_signature():
+    import inspect
+
+    build = _checked_example()
+    assert build(2, units=4) == (2, 4, 0.3)
+    assert list(inspect.signature(build).parameters) == [
+        "num_classes",
+        "units",
+        "dropout",
+    ]
+    assert build.__doc__ == "A builder."
+
+
+def test_checked_signature_lists_the_valid_names_and_guesses():
+    build = _checked_example()
+    with pytest.raises(
+        TypeError,
+        match=r"build\(\) got unexpected keyword argument\(s\) 'dropuot'\. "
+        r"Valid arguments: dropout, num_classes, units\. Did you mean `dropout`",
+    ):
+        build(2, dropuot=0.1)
+
+
+def test_checked_signature_names_missing_and_extra_positional_arguments():
+    build = _checked_example()
+    with pytest.raises(
+        TypeError, match=r"missing the required argument\(s\) `num_classes`"
+    ):
+        build(units=4)
+    with pytest.raises(
+        TypeError,
+        match=r"`build` takes 1 positional argument\(s\) \(`num_classes`\)\. "
+        r"Received: 2, the extra being 16\. Pass the others by keyword",
+    ):
+        build(2, 16)
