@@ -1,6 +1,7 @@
 """`TrainingMonitor`: the live form of `diagnose`, a callback that watches `fit`."""
 
 import math
+import threading
 
 import keras
 import numpy as np
@@ -145,7 +146,17 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.stop_on_divergence = stop_on_divergence
         self.verbose = verbose
         self.alerts = []
+        self._lock = threading.RLock()
         self._reset()
+
+    def __getstate__(self):  # deep-copyable (keras-tuner copies callbacks)
+        state = self.__dict__.copy()
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     def _reset(self):
         self.alerts = []
@@ -161,6 +172,10 @@ class TrainingMonitor(keras.callbacks.Callback):
         return [alert.evidence["condition"] for alert in self.alerts]
 
     def _alert(self, condition, epoch, message):
+        with self._lock:
+            self._add_alert(condition, epoch, message)
+
+    def _add_alert(self, condition, epoch, message):
         if condition in self.conditions:
             return
         code, fix = _FIXES[condition]
@@ -180,11 +195,22 @@ class TrainingMonitor(keras.callbacks.Callback):
         if condition == "divergence" and self.stop_on_divergence and self._model:
             self.model.stop_training = True
 
+    # Batch-level on purpose: a loss that becomes NaN or blows up within an epoch
+    # is reported (and, with `stop_on_divergence`, stops `fit`) at that batch,
+    # not at the end of an epoch of wasted steps. Safe for Keras's asynchronous
+    # batch dispatch (`async_safe`, used on JAX): the check only reads
+    # `logs["loss"]` and runs under a lock, so the hook does not make `fit` wait.
+    async_safe = True
+
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is None:
             return
-        loss = float(loss)
+        loss = float(loss)  # on Keras's callback thread under async dispatch
+        with self._lock:
+            self._check_batch(batch, loss)
+
+    def _check_batch(self, batch, loss):
         if not math.isfinite(loss):
             self._alert("divergence", None, f"the loss became {loss} at batch {batch}")
             return
@@ -198,6 +224,10 @@ class TrainingMonitor(keras.callbacks.Callback):
         self._best_batch = min(self._best_batch, loss)
 
     def on_epoch_end(self, epoch, logs=None):
+        with self._lock:  # Keras has waited for the batch hooks of the epoch
+            self._epoch_end(epoch, logs)
+
+    def _epoch_end(self, epoch, logs):
         logs = logs if logs is not None else {}
         loss = logs.get("loss")
         if loss is not None:

@@ -102,3 +102,57 @@ def test_wiring_in_a_real_fit():
     history = model.fit(x, y, epochs=4, batch_size=8, callbacks=[monitor], verbose=0)
     assert "monitor/divergence" in history.history
     assert monitor.conditions.count("divergence") <= 1
+
+
+def test_importable_from_callbacks_and_diagnosis():
+    import keras_seqfix as ksf
+
+    assert ksf.callbacks.TrainingMonitor is ksf.diagnosis.TrainingMonitor
+    assert ksf.TrainingMonitor is ksf.callbacks.TrainingMonitor
+    assert "TrainingMonitor" in ksf.callbacks.__all__
+    assert ksf.__all__.count("TrainingMonitor") == 1
+
+
+def test_batch_hook_keeps_keras_async_dispatch_and_deepcopies():
+    import copy
+
+    import keras
+    from keras.src import backend
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    # Keras dispatches batch hooks asynchronously only on thread-safe backends
+    # (JAX); pretend this one is, then read Keras's private flag: would
+    # TrainingMonitor make fit wait for every step, as TerminateOnNaN does?
+    saved = backend.IS_THREAD_SAFE
+    backend.IS_THREAD_SAFE = True
+    try:
+        ours = keras.callbacks.CallbackList([TrainingMonitor(verbose=0)], model=model)
+        nan = keras.callbacks.CallbackList(
+            [keras.callbacks.TerminateOnNaN()], model=model
+        )
+    finally:
+        backend.IS_THREAD_SAFE = saved
+    assert ours._async_train
+    assert not nan._async_train
+    monitor = TrainingMonitor(verbose=0)
+    twin = copy.deepcopy(monitor)  # keras-tuner deep-copies callbacks
+    assert twin._lock is not monitor._lock
+    _feed(twin, [1.0, 0.8, 5.0])
+    assert twin.conditions == ["divergence"] and monitor.alerts == []
+
+
+def test_nan_within_an_epoch_stops_fit_at_that_batch():
+    import keras
+
+    x = np.ones((64, 2), "float32")
+    y = np.ones((64, 1), "float32")
+    x[20:] = np.nan  # batches 5 onwards (batch size 4) give a NaN loss
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    monitor = TrainingMonitor(verbose=0, stop_on_divergence=True)
+    model.fit(
+        x, y, batch_size=4, epochs=3, verbose=0, shuffle=False, callbacks=[monitor]
+    )
+    assert monitor.conditions == ["divergence"]
+    assert monitor.alerts[0].evidence["epoch"] is None  # seen at a batch
+    assert "at batch" in monitor.alerts[0].title
