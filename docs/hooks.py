@@ -123,7 +123,33 @@ def _label_noise(record):
     return "\n".join(lines)
 
 
-RENDERERS = {"rocket": _rocket, "label_noise": _label_noise}
+def _demo(record):
+    """`scripts/make_doc_figures.py demo`: what `keras-seqfix demo` printed, and took."""
+    header = ("recipe", "epochs", "test loss", "test accuracy", "seconds", "FCN")
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        "| " + " | ".join(row[k] for k in header) + " |" for row in record["rows"]
+    ]
+    found = ", ".join(f"`{code}`" for code in record["problems"]) or "nothing"
+    lines += [
+        "",
+        f"*`diagnose` on the plain recipe found {found}. The whole demo took "
+        f"{record['wall_s']:.0f} s wall"
+        + ("" if record["cpu_s"] is None else f", {record['cpu_s']:.0f} s CPU")
+        + f" ({record['machine']}, TensorFlow threads: {record['threads']}"
+        + (f"; {record['note']}" if record.get("note") else "")
+        + "; seconds in the table: wall seconds of training). Rendered from "
+        f"`benchmarks/results/demo.json` (run of {record['date']}, commit "
+        f"{record['commit']}, {record['backend']} backend; "
+        "`python scripts/make_doc_figures.py demo` reruns it).*",
+    ]
+    return "\n".join(lines)
+
+
+RENDERERS = {"rocket": _rocket, "label_noise": _label_noise, "demo": _demo}
 
 
 def render(markdown, where="a page"):

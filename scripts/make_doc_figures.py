@@ -3,6 +3,7 @@
     python scripts/make_doc_figures.py demo      # keras-seqfix demo: demo.json + 2 PNGs
     python scripts/make_doc_figures.py symptoms  # a loss curve per symptom (loss_high)
     python scripts/make_doc_figures.py bench     # bar chart from results/rocket.json
+    python scripts/make_doc_figures.py readme    # README's demo block from demo.json
     python scripts/make_doc_figures.py all
 
 `demo` runs `keras-seqfix demo` (seed 0) in this process, times it and writes
@@ -49,49 +50,86 @@ def _save(fig, name):
     path = IMG / name
     fig.savefig(path, dpi=80, metadata={"Software": None})
     _plt().close(fig)
-    print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)")
+    print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
 
 
-def _table_rows(markdown):
-    """The rows of the first markdown table in `markdown`, as dicts by header."""
-    lines = [ln for ln in markdown.splitlines() if ln.startswith("|")]
-    cells = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines]
-    header, body = cells[0], [c for c in cells[2:]]
+def _table_rows(text):
+    """The rows of the first markdown table in `text`, as dicts by header."""
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("| "))
+    table = []
+    for line in lines[first:]:
+        if not line.startswith("|"):
+            break
+        table.append([c.strip() for c in line.strip("|").split("|")])
+    header, body = table[0], table[2:]
     return [dict(zip(header, row, strict=True)) for row in body]
 
 
-def demo():
-    """Run the demo as `keras-seqfix demo` does and record what it prints and takes."""
+def _record(printed, wall_s, cpu_s, note=None):
+    """demo.json's content from what `keras-seqfix demo` printed (its stdout)."""
     from benchmarks._provenance import provenance
-    from keras_seqfix.demo import run_demo
 
-    with tempfile.TemporaryDirectory() as tmp:
-        printed = io.StringIO()
-        wall, cpu = time.perf_counter(), time.process_time()
-        with contextlib.redirect_stdout(printed):
-            run_demo(output_dir=tmp, seed=0)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        sys.stdout.write(printed.getvalue())
-        report = (pathlib.Path(tmp) / "report.md").read_text()
-        shutil.copyfile(
-            pathlib.Path(tmp) / "training_curves.png", IMG / "demo_training_curves.png"
-        )
-        shutil.copyfile(
-            pathlib.Path(tmp) / "diagnosis.png", IMG / "diagnosis_report.png"
-        )
-    record = {
+    fixes = printed.split("3/4 the fixes", 1)[1].split("recipe:", 1)[0]
+    return {
         **provenance(),
         "command": "keras-seqfix demo (seed 0)",
         "dataset": "ArrowHead",
-        "wall_s": round(wall, 1),
-        "cpu_s": round(cpu, 1),
+        "wall_s": round(wall_s, 1),
+        "cpu_s": None if cpu_s is None else round(cpu_s, 1),
         "threads": os.environ.get("TF_NUM_INTRAOP_THREADS", "TensorFlow's default"),
-        "rows": _table_rows(report),
-        "problems": re.findall(r"^- `([a-z_]+)`:", report, re.M),
+        "rows": _table_rows(printed.split("4/4 before and after", 1)[1]),
+        "problems": re.findall(r"^\[demo\s+\d+s\]\s+([a-z_]+): ", fixes, re.M),
+        **({"note": note} if note else {}),
     }
+
+
+def demo(from_log=None, note=None):
+    """Run the demo as `keras-seqfix demo` does and record what it prints and takes.
+
+    `from_log`: the saved stdout of an earlier run instead (wall seconds from its
+    last progress stamp, no CPU seconds; the plots are those that run copied).
+    `note`: said under the table (the machine's load, say).
+    """
+    from keras_seqfix.demo import run_demo
+
+    if from_log is not None:
+        printed = pathlib.Path(from_log).read_text()
+        stamps = re.findall(r"^\[demo\s+(\d+)s\]", printed, re.M)
+        record = _record(printed, float(stamps[-1]), None, note)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = io.StringIO()
+            wall, cpu = time.perf_counter(), time.process_time()
+            with contextlib.redirect_stdout(out):
+                run_demo(output_dir=tmp, seed=0)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            printed = out.getvalue()
+            sys.stdout.write(printed)
+            for name, target in (
+                ("training_curves.png", "demo_training_curves.png"),
+                ("diagnosis.png", "diagnosis_report.png"),
+            ):
+                shutil.copyfile(pathlib.Path(tmp) / name, IMG / target)
+        record = _record(printed, wall, cpu, note)
     path = RESULTS / "demo.json"
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {path.relative_to(ROOT)}: {record['wall_s']} s wall")
+    readme()
+
+
+def readme():
+    """README.md's demo block, rendered from `benchmarks/results/demo.json`."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    from hooks import render
+
+    path = ROOT / "README.md"
+    start, end = "<!-- demo:start -->", "<!-- demo:end -->"
+    head, rest = path.read_text().split(start, 1)
+    tail = rest.split(end, 1)[1]
+    table = render("<!-- results:demo -->")
+    path.write_text(f"{head}{start}\n{table}\n{end}{tail}")
+    print("wrote README.md's demo block")
 
 
 # One fault per symptom on GunPoint (50 training series of 150 steps): the page's
@@ -210,9 +248,15 @@ def bench():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("demo", "symptoms", "bench", "all"))
-    what = parser.parse_args(argv).what
-    for name, job in (("bench", bench), ("symptoms", symptoms), ("demo", demo)):
+    parser.add_argument("what", choices=("demo", "readme", "symptoms", "bench", "all"))
+    parser.add_argument("--from-log", help="demo: a saved demo stdout, not a new run")
+    parser.add_argument("--note", help="demo: a note on the run, shown with it")
+    args = parser.parse_args(argv)
+    what = args.what
+    if what == "readme":  # only the README block, from the committed demo.json
+        readme()
+    jobs = (("bench", bench), ("symptoms", symptoms))
+    for name, job in (*jobs, ("demo", lambda: demo(args.from_log, args.note))):
         if what in (name, "all"):
             job()
 

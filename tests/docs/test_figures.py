@@ -4,8 +4,11 @@ Benchmarks holds the cost of the callbacks and the seconds of `diagnose`; the gu
 link there. A tutorial's prose quotes the run it pastes, not another one.
 """
 
+import importlib.util
 import pathlib
 import re
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -54,3 +57,55 @@ def test_time_series_prose_quotes_the_pasted_run():
     assert f"ends at\n{accuracy}" in text or f"ends at {accuracy}" in text
     assert f"(accuracy {accuracy})" in text
     assert f"ended at {train_loss} on the training and {test_loss}" in text
+
+
+IMAGE = re.compile(r"!\[[^\]]*\]\((?:\.\./)*img/([^)\s]+\.png)\)")
+
+
+def images(page):
+    return IMAGE.findall((DOCS / page).read_text())
+
+
+def test_the_pages_opened_first_have_pictures():
+    for page in ("index.md", "loss_high.md", "diagnosis.md", "benchmarks.md"):
+        assert images(page), f"{page} shows no figure"
+
+
+def test_every_referenced_image_exists_and_is_small():
+    for page in DOCS.rglob("*.md"):
+        for name in images(page.relative_to(DOCS)):
+            path = DOCS / "img" / name
+            assert path.is_file(), f"{page.relative_to(DOCS)}: img/{name} is missing"
+    for name in ("loss_", "bench_", "demo_", "diagnosis_report"):
+        for path in (DOCS / "img").glob(f"{name}*.png"):
+            assert path.stat().st_size < 80_000, f"{path.name} is not small"
+
+
+def test_a_loss_curve_for_each_symptom_under_its_heading():
+    spec = importlib.util.spec_from_file_location(
+        "make_doc_figures", ROOT / "scripts" / "make_doc_figures.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    codes = [code for code, _, _ in module.SYMPTOMS]
+    assert {"lr_too_high", "lr_too_low", "overfitting", "no_signal"} <= set(codes)
+    text = (DOCS / "loss_high.md").read_text()
+    for code in codes:
+        assert f"img/loss_{code}.png" in text
+        # The picture sits in a section whose table names the same cause code.
+        section_text = text.split(f"img/loss_{code}.png", 1)[1].split("\n## ", 1)[0]
+        assert f"`{code}`" in section_text, code
+
+
+def test_the_benchmark_chart_is_drawn_from_the_results_file(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    spec = importlib.util.spec_from_file_location(
+        "make_doc_figures", ROOT / "scripts" / "make_doc_figures.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "IMG", tmp_path)
+    module.bench()
+    drawn = (tmp_path / "bench_rocket_accuracy.png").read_bytes()
+    committed = (DOCS / "img" / "bench_rocket_accuracy.png").read_bytes()
+    assert drawn == committed, "rerun `python scripts/make_doc_figures.py bench`"

@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import pathlib
+import re
 import types
 
 import pytest
@@ -70,7 +71,7 @@ def test_text_around_markers_is_kept_and_pages_without_markers_are_unchanged(hoo
 
 def test_unknown_name_fails_and_lists_the_known_ones(hooks):
     with pytest.raises(
-        hooks.ResultsError, match="results:nope.*known: label_noise, rocket"
+        hooks.ResultsError, match="results:nope.*known: demo, label_noise, rocket"
     ):
         hooks.render("<!-- results:nope -->", where="benchmarks.md")
 
@@ -106,3 +107,74 @@ def test_hook_is_registered_and_not_published():
     text = (ROOT / "mkdocs.yml").read_text()
     assert "hooks:\n  - docs/hooks.py" in text
     assert "exclude_docs: |\n  hooks.py" in text
+
+
+DEMO = {
+    "date": "2026-12-03",
+    "commit": "abc1234",
+    "machine": "x86_64, 2 cores",
+    "backend": "tensorflow",
+    "threads": "1",
+    "wall_s": 95.4,
+    "cpu_s": 88.2,
+    "rows": [
+        {
+            "recipe": "plain LSTM(64) + Dense, Adam 1e-3",
+            "epochs": "30",
+            "test loss": "1.079",
+            "test accuracy": "0.371",
+            "seconds": "4.6",
+            "FCN": "0.84",
+        }
+    ],
+    "problems": ["insufficient_data", "underfitting"],
+}
+
+
+def test_demo_table_is_the_results_file(hooks, monkeypatch, tmp_path):
+    (tmp_path / "demo.json").write_text(json.dumps(DEMO))
+    monkeypatch.setattr(hooks, "RESULTS", tmp_path)
+    text = hooks.render("<!-- results:demo -->")
+    assert _rows(text) == [
+        ["plain LSTM(64) + Dense, Adam 1e-3", *["30", "1.079", "0.371", "4.6", "0.84"]]
+    ]
+    assert "95 s wall, 88 s CPU" in text and "TensorFlow threads: 1" in text
+    assert "`insufficient_data`, `underfitting`" in text
+    assert "2026-12-03" in text and "abc1234" in text
+
+
+NUMBER = re.compile(r"(?<![\d.\w])\d+\.\d{2,}(?![\d.])")  # 0.863, 2.10: not 0.5, 1e-3
+TRIVIAL = {"0.00", "1.00", "0.000", "1.000"}
+
+
+def _sections_with_markers():
+    """(page, name, section text without the marker) for every results marker."""
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        for section in re.split(r"\n(?=#{1,3} )", page.read_text()):
+            for name in MARKER.findall(section):
+                yield page.relative_to(ROOT), name, MARKER.sub("", section)
+
+
+MARKER = re.compile(r"<!--\s*results:([A-Za-z0-9_-]+)\s*-->")
+
+
+def test_no_section_restates_its_rendered_figures_by_hand(hooks):
+    found = list(_sections_with_markers())
+    assert {name for _, name, _ in found} >= {"rocket", "demo"}
+    for page, name, prose in found:
+        rendered = set(NUMBER.findall(hooks.render(f"<!-- results:{name} -->")))
+        by_hand = (set(NUMBER.findall(prose)) & rendered) - TRIVIAL
+        assert not by_hand, (
+            f"{page} states {sorted(by_hand)} of results/{name}.json by hand beside "
+            "the rendered table: say it in words or render it"
+        )
+
+
+def test_the_readme_demo_table_is_generated_from_the_results_file(hooks):
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- demo:start -->\n", 1)[1].split("\n<!-- demo:end -->")[0]
+    assert "| ksf.build_rocket_classifier |" in block
+    assert block == hooks.render("<!-- results:demo -->"), (
+        "README.md's demo table differs from benchmarks/results/demo.json: rerun "
+        "`python scripts/make_doc_figures.py demo` (it rewrites the block)"
+    )

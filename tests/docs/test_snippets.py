@@ -49,3 +49,35 @@ def test_the_video_tutorial_model_block_runs_alone(monkeypatch):
             for f in frozen
         ), weight.path
     assert isinstance(scope["augment"], ksf.SequenceAugmentation)
+
+
+def test_the_home_page_has_a_standalone_block():
+    (block,) = standalone_blocks("index.md")
+    for step in ("ksf.diagnose(", "ksf.build_lstm_classifier(", "ksf.fit_recipe("):
+        assert step in block
+    assert len(block.splitlines()) <= 14  # the fix "in ten lines" (plus imports)
+    assert max(map(len, block.splitlines())) <= 88  # no sideways scroll
+
+
+@pytest.mark.slow  # the plain fit, diagnose's probes and a short recipe: ~1 min
+def test_the_home_page_block_runs_alone(monkeypatch, capsys):
+    recipe = ksf.fit_recipe
+
+    def short(*args, **kwargs):  # the smallest budget, not 2,500 updates
+        return recipe(*args, updates=100, **kwargs)
+
+    monkeypatch.setattr(ksf, "fit_recipe", short)
+    (block,) = standalone_blocks("index.md")
+    scope = {"__name__": "home_page"}
+    exec(compile(block, "docs/index.md", "exec"), scope)
+
+    printed = capsys.readouterr().out
+    assert any(code in printed for code in ksf.diagnosis.CAUSE_CODES), printed
+    assert "accuracy" in printed
+    assert scope["model"].predict(scope["x_test"][:2], verbose=0).shape == (2, 3)
+
+
+def test_the_readme_quickstart_is_the_home_page_block():
+    readme = (ROOT / "README.md").read_text().split("## Quickstart\n", 1)[1]
+    quickstart = readme.split("```python\n", 1)[1].split("\n```", 1)[0]
+    assert quickstart == standalone_blocks("index.md")[0]
