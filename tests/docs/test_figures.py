@@ -109,3 +109,21 @@ def test_the_benchmark_chart_is_drawn_from_the_results_file(tmp_path, monkeypatc
     drawn = (tmp_path / "bench_rocket_accuracy.png").read_bytes()
     committed = (DOCS / "img" / "bench_rocket_accuracy.png").read_bytes()
     assert drawn == committed, "rerun `python scripts/make_doc_figures.py bench`"
+
+
+def test_code_blocks_on_the_first_pages_fit_88_columns():
+    # At 1280 px the theme shows about 88 columns of code; longer lines wrap.
+    pages = [
+        "index.md",
+        "loss_high.md",
+        "models.md",
+        "benchmarks.md",
+        "installation.md",
+    ]
+    for page in pages:
+        inside = False
+        for number, line in enumerate((DOCS / page).read_text().splitlines(), 1):
+            if line.startswith("```"):
+                inside = not inside
+            elif inside:
+                assert len(line) <= 88, f"{page}:{number} is {len(line)} columns"
