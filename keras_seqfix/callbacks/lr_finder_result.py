@@ -64,7 +64,84 @@ def _minimum(lrs, losses):
     return float(lrs[int(np.argmin(losses))]) / 10.0
 
 
-def suggest(lrs, losses, batches_per_point=1):
+def _slide(lrs, losses, lr_diff=15, thresh=0.005):
+    # fastai's `slide` (Wayde Gilliam's rule): from the end of the curve, slide
+    # a window of `lr_diff` points to the left while the gradients at its two
+    # ends differ by more than `thresh`; the rate at its left end.
+    grads = np.gradient(losses)
+    n = len(losses)
+    r_idx, l_idx = n - 1, n - 1 - lr_diff
+    if l_idx < 0:
+        return float(lrs[0])
+    local_min = lrs[l_idx]
+    while l_idx >= 0 and abs(grads[r_idx] - grads[l_idx]) > thresh:
+        local_min = lrs[l_idx]
+        r_idx, l_idx = r_idx - 1, l_idx - 1
+    return float(local_min)
+
+
+def _lightning(lrs, losses, skip_begin=10, skip_end=1):
+    # PyTorch Lightning's `_LRFinder.suggestion`: the steepest negative gradient
+    # (per point, the rates being log-spaced) of the smoothed loss, skipping
+    # `skip_begin` points at the start and `skip_end` at the end of the curve.
+    lrs, losses = lrs[skip_begin:-skip_end], losses[skip_begin:-skip_end]
+    if len(losses) < 2:
+        return math.nan
+    return float(lrs[int(np.argmin(np.gradient(losses)))])
+
+
+def budget_factor(budget, num_steps):
+    """How much lower than the range test's valley a run of `budget` steps
+    should train: `1 + ln(budget / num_steps)`, and `1` up to `num_steps`.
+
+    The range test sees where the loss falls fastest within its own
+    `num_steps` steps. The longer a run at one rate, the more the noise of the
+    gradient, not the speed of the descent, sets its final loss, and the noise
+    floor of SGD-like updates scales with the rate: the best constant rate
+    falls as the run grows. The factor grows with the logarithm of the ratio,
+    chosen on principle (not fitted): `3x` the test's steps -> `2.1`, `30x`
+    -> `4.4`.
+
+    Args:
+        budget: the number of updates the user will train for.
+        num_steps: the range test's batches (its `num_steps`).
+
+    Returns:
+        float, at least `1.0`.
+    """
+    return 1.0 + math.log(max(float(budget) / float(num_steps), 1.0))
+
+
+def _ema(values, smoothing):
+    """Bias-corrected exponential moving average (as `LRRangeFinder` smooths)."""
+    out, average = np.empty(len(values)), 0.0
+    for i, v in enumerate(values):
+        average = smoothing * average + (1 - smoothing) * v
+        out[i] = average / (1 - smoothing ** (i + 1))
+    return out
+
+
+SUGGESTION_RULES = (
+    *SUGGESTION_METHODS,
+    "slide",
+    "lightning",
+    "budget_valley",
+    "budget_minimum",
+    "val_valley",
+    "val_minimum",
+)
+
+
+def suggest(
+    lrs,
+    losses,
+    batches_per_point=1,
+    *,
+    budget=None,
+    test_steps=None,
+    val_losses=None,
+    all_rules=False,
+):
     """Suggested learning rates from a range test, one per method.
 
     Args:
@@ -73,21 +150,67 @@ def suggest(lrs, losses, batches_per_point=1):
         batches_per_point: batches behind each point (the model's
             `steps_per_execution`); the rules then run on the curve
             interpolated to one point per batch. Defaults to `1`.
+        budget: the number of updates the user will train for, used by the
+            budget-aware rules (`budget_factor`); `None` treats it as the
+            test's own length (no shrinking). Only with `all_rules=True`.
+        test_steps: the range test's planned length in batches (its
+            `num_steps`), which `budget` is compared with. Defaults to the
+            batches recorded, fewer when the test stopped at a divergence.
+        val_losses: validation losses recorded at the same points (Smith
+            2017's variant), used by the `val_*` rules; `nan` for them
+            without. Only with `all_rules=True`.
+        all_rules: also return the candidate rules compared in
+            `benchmarks/lr_rules.py`: fastai's `"slide"`, Lightning's
+            `"lightning"`, `"budget_valley"` (the valley divided by
+            `budget_factor`), `"budget_minimum"` (the rate at the lowest loss
+            divided by `10 * budget_factor`), `"val_valley"` and
+            `"val_minimum"` (the valley and minimum rules on the smoothed
+            validation losses). Defaults to `False`.
 
     Returns:
-        dict with `"valley"`, `"steepest"` and `"minimum"`; `nan` for each when
+        dict with `"valley"`, `"steepest"` and `"minimum"` (and with
+        `all_rules=True` the keys of `SUGGESTION_RULES`); `nan` for each when
         fewer than 3 usable points were recorded.
     """
-    lrs, losses = _trim(
-        np.asarray(lrs, float), np.asarray(losses, float), int(batches_per_point)
-    )
-    if len(losses) < 3:
-        return dict.fromkeys(SUGGESTION_METHODS, math.nan)
-    return {
-        "valley": _valley(lrs, losses),
-        "steepest": _steepest(lrs, losses),
-        "minimum": _minimum(lrs, losses),
+    lrs_in = np.asarray(lrs, float)
+    losses_in = np.asarray(losses, float)
+    per_point = int(batches_per_point)
+    lrs_t, losses_t = _trim(lrs_in, losses_in, per_point)
+    names = SUGGESTION_RULES if all_rules else SUGGESTION_METHODS
+    if len(losses_t) < 3:
+        return dict.fromkeys(names, math.nan)
+    out = {
+        "valley": _valley(lrs_t, losses_t),
+        "steepest": _steepest(lrs_t, losses_t),
+        "minimum": _minimum(lrs_t, losses_t),
     }
+    if not all_rules:
+        return out
+    # The test's length in batches: as planned, or its points times the
+    # batches behind each.
+    num_steps = test_steps or len(lrs_in) * max(per_point, 1)
+    factor = budget_factor(budget, num_steps) if budget is not None else 1.0
+    keep = np.isfinite(losses_in) & np.isfinite(lrs_in) & (lrs_in > 0)
+    lrs_f, losses_f = _per_batch(lrs_in[keep], losses_in[keep], per_point)
+    out["slide"] = _slide(lrs_t, losses_t)
+    out["lightning"] = _lightning(lrs_f, losses_f)
+    out["budget_valley"] = out["valley"] / factor
+    out["budget_minimum"] = out["minimum"] / factor
+    out["val_valley"] = out["val_minimum"] = math.nan
+    if val_losses is not None:
+        val = np.asarray(val_losses, float)[: len(lrs_in)]
+        if len(val) == len(lrs_in):
+            # Validation losses are noisy per point: the test's own smoothing
+            # would lag by ~50 points, so a lighter one.
+            val = np.where(np.isfinite(val), val, np.inf)
+            finite = np.isfinite(val)
+            smoothed = np.full(len(val), np.inf)
+            smoothed[finite] = _ema(val[finite], 0.9)
+            lrs_v, val_t = _trim(lrs_in, smoothed, per_point)
+            if len(val_t) >= 3:
+                out["val_valley"] = _valley(lrs_v, val_t)
+                out["val_minimum"] = _minimum(lrs_v, val_t)
+    return out
 
 
 class LRFinderResult:

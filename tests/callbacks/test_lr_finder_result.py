@@ -4,6 +4,12 @@ import numpy as np
 import pytest
 
 from keras_seqfix.callbacks import LRFinderResult
+from keras_seqfix.callbacks.lr_finder_result import (
+    SUGGESTION_METHODS,
+    SUGGESTION_RULES,
+    budget_factor,
+    suggest,
+)
 
 
 def _valley_curve(n=100):
@@ -98,3 +104,73 @@ def test_batches_per_point_suggests_as_on_the_per_batch_curve():
     # Fewer than 3 recorded points stay nan, interpolation or not.
     two = LRFinderResult([1e-3, 1e-2], [1.0, 0.5], [1.0, 0.5], batches_per_point=8)
     assert math.isnan(two.suggestion)
+
+
+def test_all_rules_returns_every_candidate():
+    lrs, losses = _valley_curve()
+    out = suggest(lrs, losses, budget=300, val_losses=losses, all_rules=True)
+    assert set(out) == set(SUGGESTION_RULES)
+    assert all(math.isfinite(v) and v > 0 for v in out.values())
+    # Without all_rules, the three methods of `find_lr`, unchanged.
+    assert suggest(lrs, losses) == {k: out[k] for k in SUGGESTION_METHODS}
+
+
+def test_lightning_rule_matches_its_reference():
+    # Lightning's suggestion written out: np.gradient on losses[10:-1], argmin.
+    lrs, losses = _valley_curve()
+    rng = np.random.default_rng(1)
+    losses = losses + rng.normal(0, 0.01, len(losses))
+    expected = lrs[10:-1][np.argmin(np.gradient(losses[10:-1]))]
+    assert suggest(lrs, losses, all_rules=True)["lightning"] == expected
+
+
+def test_slide_finds_the_end_of_the_plateau():
+    # A descent centred on 1e-5, a long plateau, divergence from 1e-2 on: slide
+    # walks a 15-point window left from the end while the gradients at its two
+    # ends differ, so it stops once both lie on the plateau, its left end about
+    # 15 points (a decade here) below the divergence.
+    lrs = np.geomspace(1e-7, 10.0, 130)
+    x = np.log10(lrs)
+    losses = (
+        2.0 - 1.5 / (1 + np.exp(-(x + 5.0) * 4)) + np.where(x > -2, (x + 2) ** 2, 0)
+    )
+    lr = suggest(lrs, losses, all_rules=True)["slide"]
+    assert 1e-4 < lr < 1e-2
+
+
+def test_budget_rules_shrink_with_the_budget_and_not_below_the_test():
+    lrs, losses = _valley_curve()
+    at = {b: suggest(lrs, losses, budget=b, all_rules=True) for b in (50, 100, 3000)}
+    # No shrinking up to the test's own length (100 points, one batch each).
+    assert at[50]["budget_valley"] == at[100]["budget_valley"] == at[100]["valley"]
+    assert at[3000]["budget_valley"] == pytest.approx(
+        at[100]["valley"] / (1 + math.log(30))
+    )
+    assert at[3000]["budget_minimum"] < at[100]["budget_minimum"]
+    # A test that diverged after 60 of its planned 100 batches: the budget is
+    # compared with the planned length when given, else with the 60 recorded.
+    short = suggest(lrs[:60], losses[:60], budget=100, test_steps=100, all_rules=True)
+    assert short["budget_valley"] == short["valley"]
+    short = suggest(lrs[:60], losses[:60], budget=100, all_rules=True)
+    assert short["budget_valley"] == pytest.approx(
+        short["valley"] / (1 + math.log(100 / 60))
+    )
+    assert budget_factor(300, 100) == pytest.approx(1 + math.log(3))
+    assert budget_factor(10, 100) == 1.0
+
+
+def test_validation_rules_follow_the_validation_curve():
+    # The training loss keeps falling up to 1e-2; the validation loss turns up
+    # a decade earlier (overfitting at high rates): the val_* rules, and only
+    # they, move down with it.
+    lrs, losses = _valley_curve()
+    x = np.log10(lrs)
+    val = losses + np.where(x > -3, (x + 3) ** 2, 0)
+    out = suggest(lrs, losses, val_losses=val, all_rules=True)
+    assert out["val_minimum"] < out["minimum"] / 3
+    assert out["val_valley"] <= out["valley"]
+    # Without validation losses (or with a curve of another length): nan.
+    none = suggest(lrs, losses, all_rules=True)
+    assert math.isnan(none["val_valley"]) and math.isnan(none["val_minimum"])
+    short = suggest(lrs, losses, val_losses=val[:10], all_rules=True)
+    assert math.isnan(short["val_valley"])
