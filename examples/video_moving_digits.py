@@ -105,9 +105,9 @@ def augmentations():
 
 
 def main(figures):
-    (x_train, y_train), (x_test, y_test), names = ksf.load_moving_digits(
-        return_class_names=True
-    )
+    data = ksf.load_moving_digits()
+    (x_train, y_train), (x_test, y_test) = data
+    names = data.class_names
     if QUICK:
         x_train, y_train = x_train[:200], y_train[:200]
         x_test, y_test = x_test[:100], y_test[:100]

@@ -16,6 +16,7 @@ from keras_seqfix._validation import (
     checked_signature,
     validate_params,
 )
+from keras_seqfix.datasets._result import LoadedSplits, with_class_names
 
 DIRECTIONS = {"right": (0, 1), "left": (0, -1), "down": (1, 0), "up": (-1, 0)}
 
@@ -26,7 +27,7 @@ _CONSTRAINTS = {
     "clips_per_image": [Interval(Integral, 1, None, closed="left")],
     "test_fraction": [Interval(Real, 0, 1, closed="neither")],
     "seed": [Interval(Integral, 0, None, closed="left")],
-    "return_class_names": [bool],
+    "return_class_names": [bool, None],
 }
 
 
@@ -39,7 +40,7 @@ def load_moving_digits(
     clips_per_image=1,
     test_fraction=0.25,
     seed=0,
-    return_class_names=False,
+    return_class_names=None,
 ):
     """Generate clips of moving handwritten digits, deterministically from `seed`.
 
@@ -60,13 +61,15 @@ def load_moving_digits(
         test_fraction: fraction of the source images whose clips form the test split.
             Defaults to `0.25`.
         seed: seed of the positions, directions and split. Defaults to `0`.
-        return_class_names: if `True`, also return the class names
-            (`"3 right"`, ...), a list indexed by class id. Defaults to `False`.
+        return_class_names: deprecated, use the result's `class_names`. `True`
+            returns `(train, test, class_names)` in this release, with a
+            `DeprecationWarning`.
 
     Returns:
         `((x_train, y_train), (x_test, y_test))` with `x` of shape
         `(n, num_frames, size, size, 1)` float32 and `y` int64 class ids
-        `digit * len(directions) + direction_index`.
+        `digit * len(directions) + direction_index`. The result also has
+        `class_names` (`"3 right"`, ...), a list indexed by class id.
 
     Raises:
         ValueError: for a canvas too small, an unknown direction or a bad fraction.
@@ -76,6 +79,8 @@ def load_moving_digits(
         >>> (x_train, y_train), (x_test, y_test) = ksf.datasets.load_moving_digits()
         >>> x_train.shape[1:], int(y_train.max()) + 1
         ((8, 16, 16, 1), 20)
+        >>> ksf.datasets.load_moving_digits().class_names[:3]
+        ['0 right', '0 left', '1 right']
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -117,11 +122,13 @@ def load_moving_digits(
         random_state=int(rng.integers(2**31 - 1)),
     )
     in_train = np.isin(image_ids, train_img)
-    result = (clips[in_train], labels[in_train]), (clips[~in_train], labels[~in_train])
-    if return_class_names:
-        names = [f"{digit} {d}" for digit in range(10) for d in directions]
-        return (*result, names)
-    return result
+    names = [f"{digit} {d}" for digit in range(10) for d in directions]
+    result = LoadedSplits(
+        (clips[in_train], labels[in_train]),
+        (clips[~in_train], labels[~in_train]),
+        names,
+    )
+    return with_class_names("load_moving_digits", result, return_class_names)
 
 
 def _check_arguments(

@@ -6,6 +6,7 @@ import numpy as np
 
 from keras_seqfix._validation import checked_signature, validate_params
 from keras_seqfix.datasets._files import data_path
+from keras_seqfix.datasets._result import LoadedSplits, with_class_names
 
 UCR_DATASETS = (
     "GunPoint",
@@ -25,7 +26,7 @@ Examples:
 
 
 @checked_signature
-def load_ucr(name, *, padded=True, return_class_names=False):
+def load_ucr(name, *, padded=True, return_class_names=None):
     """Load a UCR/UEA set with the archive's own train/test split.
 
     The series come from the original `.ts` files of the UCR/UEA archive (as
@@ -42,12 +43,14 @@ def load_ucr(name, *, padded=True, return_class_names=False):
             (or `build_lstm_classifier`, which masks for you) skips the padding. If
             `False`, `x` is a list of float32 arrays `(length_i, channels)`, unpadded.
             Defaults to `True`.
-        return_class_names: if `True`, also return the archive's class names, a list
-            indexed by class id. Defaults to `False`.
+        return_class_names: deprecated, use the result's `class_names`. `True`
+            returns `(train, test, class_names)` in this release, with a
+            `DeprecationWarning`.
 
     Returns:
         `((x_train, y_train), (x_test, y_test))` like `keras.datasets`, with `y` int64
-        class ids `0..K-1`; followed by `class_names` if `return_class_names`.
+        class ids `0..K-1`. The result also has `class_names`, the archive's class
+        names as a list indexed by class id.
 
     Raises:
         ValueError: if `name` is not one of the shipped sets.
@@ -59,13 +62,15 @@ def load_ucr(name, *, padded=True, return_class_names=False):
         >>> (x_train, y_train), (x_test, y_test) = ksf.datasets.load_ucr("GunPoint")
         >>> x_train.shape, x_test.shape, sorted(set(y_train.tolist()))
         ((50, 150, 1), (150, 150, 1), [0, 1])
+        >>> ksf.datasets.load_ucr("GunPoint").class_names
+        ['1', '2']
     """
     canonical = {n.lower(): n for n in UCR_DATASETS}
     validate_params(
         {
             "name": [str],
             "padded": [bool],
-            "return_class_names": [bool],
+            "return_class_names": [bool, None],
         },
         {"name": name, "padded": padded, "return_class_names": return_class_names},
         examples={"name": "GunPoint", "padded": True, "return_class_names": True},
@@ -91,7 +96,6 @@ def load_ucr(name, *, padded=True, return_class_names=False):
                 for i, length in enumerate(arrays[f"lengths_{key}"])
             ]
         splits.append((x, y))
-    result = (splits[0], splits[1])
-    if return_class_names:
-        return (*result, [str(c) for c in arrays["class_names"]])
-    return result
+    names = [str(c) for c in arrays["class_names"]]
+    result = LoadedSplits(splits[0], splits[1], names)
+    return with_class_names("load_ucr", result, return_class_names)

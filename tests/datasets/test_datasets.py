@@ -18,9 +18,10 @@ EXPECTED = {
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_load_ucr_shapes_dtypes_and_labels(name):
     n_train, n_test, steps, channels, classes = EXPECTED[name]
-    (x_train, y_train), (x_test, y_test), names = ksf.load_ucr(
-        name, return_class_names=True
-    )
+    data = ksf.load_ucr(name)
+    (x_train, y_train), (x_test, y_test) = data
+    names = data.class_names
+    assert isinstance(data, tuple) and len(data) == 2
     assert x_train.shape == (n_train, steps, channels)
     assert x_test.shape == (n_test, steps, channels)
     assert x_train.dtype == np.float32 and y_train.dtype == np.int64
@@ -63,7 +64,10 @@ def test_sms_spam_split_is_stratified_and_disjoint():
 
 
 def test_moving_digits_label_needs_content_and_order():
-    (x, y), (x_test, y_test), names = ksf.load_moving_digits(return_class_names=True)
+    data = ksf.load_moving_digits()
+    (x, y), (x_test, y_test) = data
+    names = data.class_names
+    assert names[:2] == ["0 right", "0 left"]
     assert x.shape[1:] == (8, 16, 16, 1) and x.dtype == np.float32
     assert len(names) == 20 and len(x) + len(x_test) == 1797
     # Every frame holds the whole digit: the total ink is the same in every frame.
@@ -94,3 +98,24 @@ def test_moving_digits_is_deterministic_and_seeded():
 def test_moving_digits_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         ksf.load_moving_digits(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "load",
+    [lambda **kw: ksf.load_ucr("GunPoint", **kw), ksf.load_moving_digits],
+    ids=["load_ucr", "load_moving_digits"],
+)
+def test_one_shape_and_deprecated_return_class_names(load):
+    import pickle
+
+    data = load()
+    assert len(data) == 2 and data.class_names
+    with pytest.warns(DeprecationWarning, match="class_names` attribute"):
+        old = load(return_class_names=True)
+    assert len(old) == 3 and old[2] == data.class_names
+    np.testing.assert_array_equal(old[0][0], data[0][0])
+    with pytest.warns(DeprecationWarning, match="return_class_names"):
+        assert len(load(return_class_names=False)) == 2
+    again = pickle.loads(pickle.dumps(data))
+    assert again.class_names == data.class_names
+    np.testing.assert_array_equal(again[1][1], data[1][1])
