@@ -56,6 +56,7 @@ class Problems(list):
         deprecated(
             f"`GradientNormMonitor.problems{what}` (dict access)",
             "the `Finding`s it holds, e.g. `[f.code for f in monitor.problems]`",
+            stacklevel=4,  # the user's line
         )
 
     def _message(self, item):
