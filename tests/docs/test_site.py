@@ -7,6 +7,7 @@ extra; skipped without it.
 import contextlib
 import html
 import importlib
+import importlib.util
 import os
 import pathlib
 import re
@@ -159,3 +160,17 @@ def test_benchmark_tables_are_rendered_and_the_hook_is_not_published(site):
     assert "results:" not in text  # every marker replaced
     assert "ksf predict s (first, again)</th>" in text  # the rendered table
     assert not (site_dir / "hooks.py").exists()
+
+
+def test_check_site_finds_no_broken_image_or_link(site):
+    spec = importlib.util.spec_from_file_location(
+        "check_site", ROOT / "scripts" / "check_site.py"
+    )
+    check_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check_site)
+    _, site_dir = site
+    problems = check_site.check(site_dir)
+    assert problems["images"] == [] and problems["links"] == [], problems
+    # The pictures of the pages opened first are in the built site.
+    for page in ("index.html", "loss_high/index.html", "diagnosis/index.html"):
+        assert "<img" in (site_dir / page).read_text(), page
