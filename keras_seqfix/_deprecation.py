@@ -23,7 +23,9 @@ def deprecated(what, instead, stacklevel=3):
     )
 
 
-def renamed_argument(function_name, old, new, old_value, new_value, default):
+def renamed_argument(
+    function_name, old, new, old_value, new_value, default, stacklevel=3
+):
     """The value of an argument renamed from `old` to `new`.
 
     Call it with both keyword values (`old_value` is `None` when the old name
@@ -35,6 +37,8 @@ def renamed_argument(function_name, old, new, old_value, new_value, default):
         old_value: what was passed as `old`, or `None`.
         new_value: what was passed as `new`.
         default: the default of `new`, to tell whether `new` was passed too.
+        stacklevel: where the warning points; the default is the caller of the
+            function that calls `renamed_argument`.
 
     Returns:
         The value to use.
@@ -51,6 +55,8 @@ def renamed_argument(function_name, old, new, old_value, new_value, default):
             f"`{new}`."
         )
     deprecated(
-        f"`{function_name}({old}=...)`", f"`{function_name}({new}=...)`", stacklevel=4
+        f"`{function_name}({old}=...)`",
+        f"`{function_name}({new}=...)`",
+        stacklevel=stacklevel + 1,
     )
     return old_value

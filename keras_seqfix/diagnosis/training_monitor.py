@@ -6,6 +6,7 @@ import threading
 import keras
 import numpy as np
 
+from keras_seqfix._deprecation import renamed_argument
 from keras_seqfix._validation import (
     Integral,
     Interval,
@@ -19,7 +20,8 @@ from keras_seqfix.diagnosis.finding import Finding, severity_of
 _CONSTRAINTS = {
     "patience": [Interval(Integral, 1, None, closed="left")],
     # A relative improvement: 0.01 is 1 %; 1 or more could never be reached.
-    "min_delta": [Interval(Real, 0, 1, closed="left")],
+    "min_relative_delta": [Interval(Real, 0, 1, closed="left")],
+    "min_delta": [Interval(Real, 0, 1, closed="left"), None],  # deprecated name
     # Above 1, or a healthy fit (loss at its best) would already count.
     "divergence_factor": [Interval(Real, 1, None, closed="neither")],
     "oscillation_window": [Interval(Integral, 3, None, closed="left")],
@@ -30,7 +32,7 @@ _CONSTRAINTS = {
 }
 _EXAMPLES = {
     "patience": 5,
-    "min_delta": 0.01,
+    "min_relative_delta": 0.01,
     "divergence_factor": 3.0,
     "oscillation_window": 6,
     "oscillation_amplitude": 0.1,
@@ -77,9 +79,12 @@ class TrainingMonitor(keras.callbacks.Callback):
     `0.0`), so `History` and TensorBoard record when it happened.
 
     Args:
-        patience: epochs without a relative improvement of `min_delta` in the
+        patience: epochs without a relative improvement of `min_relative_delta` in the
             training loss before a plateau is reported. Defaults to `5`.
-        min_delta: relative improvement that counts for the plateau. Defaults to
+        min_relative_delta: relative improvement that counts for the plateau
+            (`0.01`: the best loss of the last `patience` epochs is 1% below the
+            best before). Relative, unlike the absolute `min_delta` of Keras's
+            `EarlyStopping`, hence the name. Defaults to
             `0.01`.
         divergence_factor: the loss diverges when it is NaN/inf or above this
             factor times its best value so far. Defaults to `3.0`.
@@ -92,9 +97,11 @@ class TrainingMonitor(keras.callbacks.Callback):
         stop_on_divergence: stop training when the loss diverges. Defaults to
             `False`.
         verbose: `1` prints each alert, `0` only records it. Defaults to `1`.
+        min_delta: deprecated name of `min_relative_delta` (it warns; removed in
+            0.3).
 
     Raises:
-        ValueError: for a `divergence_factor` not above 1, a `min_delta`
+        ValueError: for a `divergence_factor` not above 1, a `min_relative_delta`
             outside `[0, 1)`, a negative `oscillation_amplitude`, `patience` or
             `overfit_patience` below 1, or `oscillation_window` below 3.
         TypeError: for a threshold or count that is not a number (e.g.
@@ -114,7 +121,8 @@ class TrainingMonitor(keras.callbacks.Callback):
         self,
         *,
         patience=5,
-        min_delta=0.01,
+        min_relative_delta=0.01,
+        min_delta=None,
         divergence_factor=3.0,
         oscillation_window=6,
         oscillation_amplitude=0.1,
@@ -127,6 +135,7 @@ class TrainingMonitor(keras.callbacks.Callback):
             _CONSTRAINTS,
             {
                 "patience": patience,
+                "min_relative_delta": min_relative_delta,
                 "min_delta": min_delta,
                 "divergence_factor": divergence_factor,
                 "oscillation_window": oscillation_window,
@@ -138,7 +147,14 @@ class TrainingMonitor(keras.callbacks.Callback):
             examples=_EXAMPLES,
         )
         self.patience = patience
-        self.min_delta = min_delta
+        self.min_relative_delta = renamed_argument(
+            "TrainingMonitor",
+            "min_delta",
+            "min_relative_delta",
+            min_delta,
+            min_relative_delta,
+            0.01,
+        )
         self.divergence_factor = divergence_factor
         self.oscillation_window = oscillation_window
         self.oscillation_amplitude = oscillation_amplitude
@@ -269,11 +285,11 @@ class TrainingMonitor(keras.callbacks.Callback):
         if len(history) > self.patience:
             before = min(history[: -self.patience])
             recent = min(history[-self.patience :])
-            if recent > before * (1 - self.min_delta):
+            if recent > before * (1 - self.min_relative_delta):
                 self._alert(
                     "plateau",
                     epoch,
-                    f"the loss has not improved by {self.min_delta:.0%} in "
+                    f"the loss has not improved by {self.min_relative_delta:.0%} in "
                     f"{self.patience} epochs (best {before:.4g})",
                 )
 

@@ -156,3 +156,21 @@ def test_nan_within_an_epoch_stops_fit_at_that_batch():
     assert monitor.conditions == ["divergence"]
     assert monitor.alerts[0].evidence["epoch"] is None  # seen at a batch
     assert "at batch" in monitor.alerts[0].title
+
+
+def test_min_delta_is_a_deprecated_name_of_min_relative_delta():
+    with pytest.warns(DeprecationWarning, match="min_relative_delta") as caught:
+        monitor = TrainingMonitor(min_delta=0.2, verbose=0)
+    assert caught[0].filename == __file__  # points at the caller
+    assert monitor.min_relative_delta == 0.2
+    # Relative, as before: 1.0 -> 0.85 is 15% better, below 20%: a plateau.
+    _feed(monitor, [1.0, 0.9, 0.88, 0.87, 0.86, 0.85, 0.85])
+    assert monitor.conditions == ["plateau"]
+    assert (
+        _feed(
+            TrainingMonitor(verbose=0), [1.0, 0.9, 0.88, 0.87, 0.86, 0.85, 0.85]
+        ).conditions
+        == []
+    )
+    with pytest.raises(TypeError, match="Pass only `min_relative_delta`"):
+        TrainingMonitor(min_delta=0.2, min_relative_delta=0.1)

@@ -18,10 +18,11 @@ NAN, INF = math.nan, math.inf
         (dict(divergence_factor=NAN), ValueError, "divergence_factor"),
         (dict(divergence_factor=INF), ValueError, "divergence_factor"),
         (dict(divergence_factor="3"), TypeError, "divergence_factor"),
-        (dict(min_delta=-0.1), ValueError, "min_delta"),
+        (dict(min_relative_delta=-0.1), ValueError, "min_relative_delta"),
+        (dict(min_relative_delta=1.0), ValueError, "min_relative_delta"),
+        (dict(min_relative_delta=NAN), ValueError, "min_relative_delta"),
+        (dict(min_relative_delta="0.01"), TypeError, "min_relative_delta"),
         (dict(min_delta=1.0), ValueError, "min_delta"),
-        (dict(min_delta=NAN), ValueError, "min_delta"),
-        (dict(min_delta="0.01"), TypeError, "min_delta"),
         (dict(patience=0), ValueError, "patience"),
         (dict(patience="5"), TypeError, "patience"),
         (dict(patience=2.5), TypeError, "patience"),
@@ -50,7 +51,9 @@ def test_divergence_factor_below_one_would_alert_on_a_healthy_fit():
 
 
 def test_valid_arguments_still_work():
-    monitor = TrainingMonitor(divergence_factor=2, min_delta=0, patience=3, verbose=0)
+    monitor = TrainingMonitor(
+        divergence_factor=2, min_relative_delta=0, patience=3, verbose=0
+    )
     monitor.on_train_begin()
     for epoch, loss in enumerate([1.0, 0.9, 0.8, 0.7]):
         monitor.on_epoch_end(epoch, {"loss": loss})
