@@ -66,7 +66,7 @@ def _table_rows(text):
     return [dict(zip(header, row, strict=True)) for row in body]
 
 
-def _record(printed, wall_s, cpu_s, note=None):
+def _record(printed, wall_s, cpu_s, note=None, commit=None):
     """demo.json's content from what `keras-seqfix demo` printed (its stdout)."""
     from benchmarks._provenance import provenance
 
@@ -81,22 +81,24 @@ def _record(printed, wall_s, cpu_s, note=None):
         "rows": _table_rows(printed.split("4/4 before and after", 1)[1]),
         "problems": re.findall(r"^\[demo\s+\d+s\]\s+([a-z_]+): ", fixes, re.M),
         **({"note": note} if note else {}),
+        **({"commit": commit} if commit else {}),
     }
 
 
-def demo(from_log=None, note=None):
+def demo(from_log=None, note=None, commit=None):
     """Run the demo as `keras-seqfix demo` does and record what it prints and takes.
 
     `from_log`: the saved stdout of an earlier run instead (wall seconds from its
     last progress stamp, no CPU seconds; the plots are those that run copied).
-    `note`: said under the table (the machine's load, say).
+    `note`: said under the table (the machine's load, say). `commit`: the commit
+    the logged run ran at (default: HEAD now, right for a new run).
     """
     from keras_seqfix.demo import run_demo
 
     if from_log is not None:
         printed = pathlib.Path(from_log).read_text()
         stamps = re.findall(r"^\[demo\s+(\d+)s\]", printed, re.M)
-        record = _record(printed, float(stamps[-1]), None, note)
+        record = _record(printed, float(stamps[-1]), None, note, commit)
     else:
         with tempfile.TemporaryDirectory() as tmp:
             out = io.StringIO()
@@ -251,12 +253,16 @@ def main(argv=None):
     parser.add_argument("what", choices=("demo", "readme", "symptoms", "bench", "all"))
     parser.add_argument("--from-log", help="demo: a saved demo stdout, not a new run")
     parser.add_argument("--note", help="demo: a note on the run, shown with it")
+    parser.add_argument("--commit", help="demo --from-log: the run's commit")
     args = parser.parse_args(argv)
     what = args.what
     if what == "readme":  # only the README block, from the committed demo.json
         readme()
     jobs = (("bench", bench), ("symptoms", symptoms))
-    for name, job in (*jobs, ("demo", lambda: demo(args.from_log, args.note))):
+    for name, job in (
+        *jobs,
+        ("demo", lambda: demo(args.from_log, args.note, args.commit)),
+    ):
         if what in (name, "all"):
             job()
 
