@@ -1,5 +1,7 @@
 """Checks on the data alone: values, scale, classes, duplicates, padding, size."""
 
+import math
+
 import keras
 import numpy as np
 
@@ -138,8 +140,8 @@ def check_class_imbalance(ctx):
     if ratio < 3:
         return []
     score = 0.55 if ratio >= 10 else 0.3
-    recall = ctx.measurements.get("probe_minority_recall")
-    if recall is not None:
+    recall = ctx.probe.minority_recall
+    if math.isfinite(recall):  # the probe measured it
         if recall < 0.3:
             score += 0.3
         elif recall >= 0.7:
@@ -268,7 +270,8 @@ def check_insufficient_data(ctx):
     counts = np.bincount(ctx.labels.ids[ctx.labels.ids >= 0])
     smallest = int(counts[counts > 0].min())
     ctx.measurements["min_samples_per_class"] = smallest
-    gain = ctx.measurements.get("learning_curve_gain")
+    gain = ctx.probe.learning_curve_gain
+    gain = gain if math.isfinite(gain) else None  # None: no learning curve run
     score = (
         0.8 if smallest < 5 else 0.45 if smallest < 10 else 0.15 if smallest < 30 else 0
     )

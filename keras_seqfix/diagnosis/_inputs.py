@@ -7,6 +7,7 @@ import keras
 import numpy as np
 
 from keras_seqfix._labels import LabelInfo, loss_name_and_logits  # one parser
+from keras_seqfix.diagnosis._probe_result import ProbeResult
 
 _RECURRENT = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "ConvLSTM")
 _INPUT_SCALERS = (
@@ -156,6 +157,8 @@ class Context:
     batch_size: int = 32
     seed: int = 0
     measurements: dict = dataclasses.field(default_factory=dict)
+    # What the probe measured (`run_probes`); all NaN/None where it did not run.
+    probe: ProbeResult = dataclasses.field(default_factory=ProbeResult)
     # The reference's sample rows, out-of-fold probabilities and classes (see
     # _reference.fit_reference).
     reference_rows: np.ndarray | None = None

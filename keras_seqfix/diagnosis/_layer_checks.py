@@ -24,29 +24,37 @@ def _get(m, key, default=math.nan):
     return default if value is None else value
 
 
-def _saturated(m):
+def _saturated(ctx):
     """Every gradient exactly zero while the loss at initialisation is far above
     log K: the output saturated (what exploding activations look like on
     backends whose cross-entropy clips the probabilities)."""
-    init, expected = _get(m, "loss_at_init"), _get(m, "expected_loss_at_init", 1.0)
-    total = _get(m, "grad_norm_global")
+    init = ctx.probe.loss_at_init
+    expected = _get(ctx.measurements, "expected_loss_at_init", 1.0)
+    total = ctx.probe.grad_norm_global
     return total == 0.0 and math.isfinite(init) and init > 5 * expected + 1
 
 
-def check_gradients(ctx, norms, fit_ok, progress):
-    """Vanishing or exploding per-layer gradient norms at initialisation."""
-    m, findings = ctx.measurements, []
+def check_gradients(ctx, summary):
+    """Vanishing or exploding per-layer gradient norms at initialisation.
+
+    `summary` (a `ProbeSummary`): whether the model fits a batch at your rate,
+    how far its loss fell, whether it diverged at your rate.
+    """
+    m, p, findings = ctx.measurements, ctx.probe, []
+    norms = p.layer_grad_norms
     if not norms:
         return []
     values = list(norms.values())
     names = list(norms)
-    total = _get(m, "grad_norm_global")
+    total = p.grad_norm_global
     finite = [v for v in values if math.isfinite(v)]
-    trained_ok = fit_ok and (not math.isfinite(progress) or progress >= 0.2)
+    progress = summary.progress
+    trained_ok = summary.fit_user and (not math.isfinite(progress) or progress >= 0.2)
     evidence = {"grad_norm_global": total, "layers": len(values)}
-    for key in ("loss_at_init", "expected_loss_at_init"):
-        if key in m:
-            evidence[key] = m[key]
+    if math.isfinite(p.loss_at_init):
+        evidence["loss_at_init"] = p.loss_at_init
+    if "expected_loss_at_init" in m:
+        evidence["expected_loss_at_init"] = m["expected_loss_at_init"]
     if finite:
         largest, smallest = max(finite), min(finite)
         ratio = smallest / largest if largest > 0 else 0.0
@@ -61,12 +69,12 @@ def check_gradients(ctx, norms, fit_ok, progress):
     evidence = {
         k: round(v, 8) if isinstance(v, float) else v for k, v in evidence.items()
     }
-    init, expected = _get(m, "loss_at_init"), _get(m, "expected_loss_at_init", 1.0)
+    init, expected = p.loss_at_init, _get(m, "expected_loss_at_init", 1.0)
     init_off = math.isfinite(init) and init > 5 * expected + 1  # Karpathy: vs log K
     explode = 0.0
     if len(finite) < len(values) or not math.isfinite(total):
         explode = 0.9
-    elif total >= 1e3 or _saturated(m):
+    elif total >= 1e3 or _saturated(ctx):
         # JAX and PyTorch compute cross-entropy from clipped probabilities, so
         # the activations that give TensorFlow huge gradients give them exactly
         # zero ones (a saturated softmax): the same cause, the same fix.
@@ -75,12 +83,12 @@ def check_gradients(ctx, norms, fit_ok, progress):
         explode = 0.55
     # Fitting at the range test's (much lower) rate does not excuse gradients that
     # make your own learning rate diverge: there the divergence is their symptom.
-    diverged = bool(m.get("diverged_at_your_lr"))
+    diverged = summary.diverged
     if explode and trained_ok and not init_off and not diverged:
         explode = min(explode, 0.3)
     if explode:
         title = f"Exploding gradients: global norm {total:.3g} at initialisation"
-        if _saturated(m):
+        if _saturated(ctx):
             title = (
                 f"Exploding activations: loss {init:.3g} at initialisation "
                 f"(expected {expected:.3g}), saturated output, zero gradients"
@@ -173,13 +181,17 @@ def check_train_inference(ctx):
     trained model (if it was trained) and on the probe copy after its training."""
     m = ctx.measurements
     expected = _get(m, "expected_loss_at_init", math.log(2))
+    # (train, infer) of your trained model (if trained) and of the probe copy.
+    pairs = {
+        "your model": (
+            m.get("user_loss_training_mode"),
+            m.get("user_loss_inference_mode"),
+        ),
+        "probe copy": (ctx.probe.loss_training_mode, ctx.probe.loss_inference_mode),
+    }
     candidates = []
-    for prefix, where, strict in (
-        ("user_", "your model", False),
-        ("", "probe copy", True),
-    ):
-        train = m.get(f"{prefix}loss_training_mode")
-        infer = m.get(f"{prefix}loss_inference_mode")
+    for where, strict in (("your model", False), ("probe copy", True)):
+        train, infer = pairs[where]
         score, worse = _mode_gap_score(train, infer, expected, strict=strict)
         if score:
             candidates.append((score, worse, where, train, infer))
@@ -188,9 +200,7 @@ def check_train_inference(ctx):
     # Only where that loss is itself high: 0.027 against 0.020 (LSTM-FCN's 0.8
     # dropout on a fitted GunPoint model) is dropout working, not a high loss.
     rate, rate_layer = _max_dropout(ctx.model)
-    for prefix, where in (("user_", "your model"), ("", "probe copy")):
-        train = m.get(f"{prefix}loss_training_mode")
-        infer = m.get(f"{prefix}loss_inference_mode")
+    for where, (train, infer) in pairs.items():
         if train is None or infer is None or not math.isfinite(train):
             continue
         heavy = rate >= 0.6 and train >= _HIGH_TRAINING_LOSS * expected

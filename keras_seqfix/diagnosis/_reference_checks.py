@@ -264,16 +264,16 @@ def _copy_does_not_learn(ctx, reference):
     """The probe's fresh copy, trained on real labels, stays near chance while
     the reference learns them: the data has the signal, the model (or how it is
     trained) does not reach it."""
-    m = ctx.measurements
-    mine = m.get("val_bacc_real")
-    if mine is None or not math.isfinite(mine):
+    probe = ctx.probe
+    mine = probe.val_bacc_real
+    if not math.isfinite(mine):
         return []
     ref = reference["balanced_accuracy"]
-    n = max(int(m.get("holdout_samples", 1)), 1)
+    n = max(probe.holdout_samples, 1)
     margin = max(0.1, 2 * math.sqrt(2 * max(ref * (1 - ref), 0.02) / n))
     if ref - mine < margin:
         return []
-    steps, rate = m.get("probe_steps_run"), m.get("probe_lr")
+    steps, rate = probe.steps_run, probe.probe_lr
     trained = f"trained {steps} steps" if steps else "trained briefly"
     if rate:
         trained += f" at learning rate {rate:.2g}"

@@ -153,7 +153,7 @@ def diagnose(
     # architecture.
     ctx.trained = _optimizer_steps(model) > 0
     log(f"{len(ctx.x)} samples, {ctx.num_classes} classes, loss {ctx.info.loss_label}")
-    findings, norms, lr_result, probe_curves = [], {}, None, {}
+    findings = []
     # Inference-mode forward passes change no state; everything that could (the
     # training-mode loss, probes in place) runs inside preserved_state.
     rows = _user_rows(ctx)
@@ -182,14 +182,15 @@ def diagnose(
 
         with preserved_state(model):
             _measure_user_model(ctx, log, rows, training_mode=True)
-            probe_curves, norms, lr_result = run_probes(
+            ctx.probe = run_probes(
                 ctx,
                 max_samples=max_samples,
                 probe_steps=probe_steps,
                 lr_test=lr_test,
                 log=log,
             )
-        findings += run_probe_checks(ctx, norms)
+        ctx.measurements.update(ctx.probe.measurements())
+        findings += run_probe_checks(ctx)
     for check in _data_checks.LATE_DATA_CHECKS:
         findings += check(ctx)
     findings += _history_checks.run_history_checks(ctx, curves)
@@ -203,9 +204,9 @@ def diagnose(
     return DiagnosisReport(
         findings,
         measurements=ctx.measurements,
-        lr_result=lr_result,
-        gradient_norms=norms,
-        history=curves or probe_curves,
+        lr_result=ctx.probe.lr_test,
+        gradient_norms=ctx.probe.layer_grad_norms,
+        history=curves or ctx.probe.curves,
         notes=ctx.notes,
         missing=ctx.missing,
         reference=ref,
@@ -519,9 +520,8 @@ def _measure_user_model(ctx, log, rows, *, training_mode):
 def _imbalance_before_no_signal(findings, ctx):
     """On unweighted data where the majority class alone scores >= 0.9, held-out
     accuracy cannot show a signal: `no_signal` never outranks `class_imbalance`."""
-    m = ctx.measurements
-    majority = m.get("val_acc_majority")
-    if ctx.weighted or majority is None or majority < 0.9:
+    majority = ctx.probe.val_acc_majority
+    if ctx.weighted or not majority >= 0.9:  # NaN: the probe did not run
         return
     imbalance = [f for f in findings if f.code == "class_imbalance"]
     if not imbalance:

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from keras_seqfix.diagnosis import Finding, diagnose
+from keras_seqfix.diagnosis._probe_checks import ProbeSummary
+from keras_seqfix.diagnosis._probe_result import BatchFit, ProbeResult
 from tests.diagnosis._synthetic import make_data, tiny_model
 
 L = keras.layers
@@ -162,7 +164,7 @@ def test_no_signal_never_outranks_class_imbalance_on_unweighted_skewed_data(weig
         make_finding("no_signal", 0.85, "no signal", {}, ""),
         make_finding("class_imbalance", 0.55, "imbalanced", {}, ""),
     ]
-    ctx = SimpleNamespace(weighted=weighted, measurements={"val_acc_majority": 0.95})
+    ctx = SimpleNamespace(weighted=weighted, probe=ProbeResult(val_acc_majority=0.95))
     _imbalance_before_no_signal(findings, ctx)
     codes = [f.code for f in _rank(findings)]
     # With class weights the imbalance is handled and no_signal stands on its own.
@@ -179,11 +181,22 @@ def test_lr_too_low_when_the_loss_does_not_move_at_your_rate():
     assert report.findings[0].severity == "high"
 
 
-def _fake_ctx(learning_rate, **measurements):
+def _fake_ctx(learning_rate, probe=None, **measurements):
+    """A context with the probe's typed result and the data's measurements."""
     from types import SimpleNamespace
 
     info = SimpleNamespace(learning_rate=learning_rate)
-    return SimpleNamespace(info=info, measurements=dict(measurements), notes=[])
+    return SimpleNamespace(
+        info=info,
+        measurements=dict(measurements),
+        notes=[],
+        missing=[],
+        probe=probe or ProbeResult(),
+    )
+
+
+def _batch(start, end, **kwargs):
+    return BatchFit(start=start, end=end, completed=True, **kwargs)
 
 
 def test_frozen_loss_at_your_rate_is_lr_too_low_even_close_to_the_suggestion():
@@ -191,71 +204,73 @@ def test_frozen_loss_at_your_rate_is_lr_too_low_even_close_to_the_suggestion():
     # higher) and the range test is flat: the rule must not need a 30x gap.
     from keras_seqfix.diagnosis._probe_checks import check_learning_rate
 
-    ctx = _fake_ctx(1e-4, batch_start=1.39, batch_end=1.38, probe_lr=1e-3)
-    findings = check_learning_rate(ctx, fit_user=False, fit_best=True, diverged=False)
+    summary = ProbeSummary(fit_user=False, fit_best=True)
+    probe = ProbeResult(batch=_batch(1.39, 1.38), probe_lr=1e-3)
+    findings = check_learning_rate(_fake_ctx(1e-4, probe), summary)
     assert [f.code for f in findings] == ["lr_too_low"]
     assert findings[0].severity == "high"
     # A loss that moves at your rate is not "frozen".
-    ctx = _fake_ctx(1e-4, batch_start=1.39, batch_end=1.0, probe_lr=1e-3)
-    assert not check_learning_rate(ctx, fit_user=False, fit_best=True, diverged=False)
+    probe = ProbeResult(batch=_batch(1.39, 1.0), probe_lr=1e-3)
+    assert not check_learning_rate(_fake_ctx(1e-4, probe), summary)
 
 
 def test_huge_gradients_rank_high_when_your_rate_diverged_though_a_low_rate_fits():
     from keras_seqfix.diagnosis._layer_checks import check_gradients
 
-    m = dict(grad_norm_global=8.3e3, loss_at_init=1.5, expected_loss_at_init=1.39)
-    norms = {"dense": 7.0e3, "dense_1": 4.0e3}
-    diverged = check_gradients(
-        _fake_ctx(0.01, diverged_at_your_lr=True, **m), norms, True, 0.9
+    probe = ProbeResult(
+        grad_norm_global=8.3e3,
+        loss_at_init=1.5,
+        layer_grad_norms={"dense": 7.0e3, "dense_1": 4.0e3},
     )
+    ctx = _fake_ctx(0.01, probe, expected_loss_at_init=1.39)
+    fits = dict(fit_user=True, progress=0.9)
+    diverged = check_gradients(ctx, ProbeSummary(diverged=True, **fits))
     assert diverged[0].code == "exploding_gradients" and diverged[0].score >= 0.85
     # Fits and does not diverge at your rate: the large norm is only a hint.
-    calm = check_gradients(_fake_ctx(0.01, **m), norms, True, 0.9)
+    calm = check_gradients(ctx, ProbeSummary(diverged=False, **fits))
     assert calm[0].score <= 0.3
 
 
-def _signal_findings(**measurements):
+def _signal_findings(batch_long_end):
+    """Real and shuffled labels both at chance, the training loss stuck at log 2,
+    the batch loss 0.69 -> 0.58 in the probe's steps (not yet "fitted") and
+    `batch_long_end` given 4x the steps."""
     from keras_seqfix.diagnosis._probe_checks import (
         check_signal_and_capacity,
         probe_summary,
     )
 
-    ctx = _fake_ctx(1e-3, **measurements)
-    ctx.num_classes, ctx.weighted = 2, False
-    fit_user, fit_best, fit_long, learned, diverged, _ = probe_summary(ctx)
-    findings = check_signal_and_capacity(
-        ctx, fit_user or fit_best, learned, diverged, False, fit_longer=fit_long
+    probe = ProbeResult(
+        loss_at_init=0.693,
+        train_loss_end=0.69,
+        val_acc_real=0.51,
+        val_acc_shuffled=0.5,
+        val_acc_majority=0.5,
+        holdout_samples=200,
+        batch=_batch(0.693, 0.58, long_end=batch_long_end, long_steps=96),
     )
+    ctx = _fake_ctx(
+        1e-3,
+        probe,
+        expected_loss_at_init=0.693,
+        prior_entropy=0.693,
+        min_samples_per_class=300,
+    )
+    ctx.num_classes, ctx.weighted = 2, False
+    findings = check_signal_and_capacity(ctx, probe_summary(ctx), explained=False)
     return sorted(findings, key=lambda f: -f.score)
-
-
-# Real and shuffled labels both at chance, the training loss stuck at log 2, the
-# batch loss 0.69 -> 0.58 in the probe's steps (not yet "fitted").
-_AT_CHANCE = dict(
-    expected_loss_at_init=0.693,
-    prior_entropy=0.693,
-    loss_at_init=0.693,
-    train_loss_end=0.69,
-    val_acc_real=0.51,
-    val_acc_shuffled=0.5,
-    val_acc_majority=0.5,
-    holdout_samples=200,
-    min_samples_per_class=300,
-    batch_start=0.693,
-    batch_end=0.58,
-)
 
 
 def test_labels_memorised_given_more_steps_are_no_signal_not_underfitting():
     # Labels without signal are memorised slowly but surely: capacity is there.
-    findings = _signal_findings(**_AT_CHANCE, batch_long_end=0.35)
+    findings = _signal_findings(batch_long_end=0.35)
     assert [f.code for f in findings] == ["no_signal"]
     assert findings[0].severity == "high"
 
 
 def test_a_batch_that_stalls_is_underfitting_first_and_no_signal_second():
     # Cannot fit one batch even with 4x the steps: fix capacity first.
-    findings = _signal_findings(**_AT_CHANCE, batch_long_end=0.57)
+    findings = _signal_findings(batch_long_end=0.57)
     assert [f.code for f in findings] == ["underfitting", "no_signal"]
     assert findings[0].severity == "high" and findings[1].severity == "medium"
 
@@ -291,20 +306,18 @@ def test_loss_rising_in_training_at_your_rate_is_lr_too_high(
     # training ran at another rate than yours.
     from keras_seqfix.diagnosis._probe_checks import check_learning_rate, probe_summary
 
-    ctx = _fake_ctx(
-        10.0,
+    probe = ProbeResult(
         loss_at_init=0.69,
-        expected_loss_at_init=0.693,
-        batch_start=0.69,
-        batch_end=0.01,
+        batch=_batch(0.69, 0.01),
         train_loss_end=1.38,
         loss_inference_mode=inference_loss,
         probe_lr=probe_lr,
     )
+    ctx = _fake_ctx(10.0, probe, expected_loss_at_init=0.693)
     ctx.num_classes = 2
-    fit_user, fit_best, _, _, diverged, _ = probe_summary(ctx)
-    assert diverged is too_high
-    findings = check_learning_rate(ctx, fit_user, fit_best, diverged)
+    summary = probe_summary(ctx)
+    assert summary.diverged is too_high
+    findings = check_learning_rate(ctx, summary)
     high = [f for f in findings if f.code == "lr_too_high"]
     assert bool(high and high[0].severity == "high") is too_high
 
@@ -415,19 +428,22 @@ def test_balanced_accuracy_needs_three_standard_errors_of_the_small_classes():
     from keras_seqfix.diagnosis._probe_checks import probe_summary
 
     def learned(counts, b_real):
-        m = {
-            "holdout_samples": sum(counts),
-            "holdout_class_counts": counts,
-            "val_acc_majority": max(counts) / sum(counts),
-            "val_acc_real": 0.58,
-            "val_acc_shuffled": 0.86,
-            "val_bacc_real": b_real,
-            "val_bacc_shuffled": 0.5,
-        }
-        ctx = SimpleNamespace(
-            measurements=m, num_classes=2, info=SimpleNamespace(learning_rate=1e-3)
+        probe = ProbeResult(
+            holdout_samples=sum(counts),
+            holdout_class_counts=counts,
+            val_acc_majority=max(counts) / sum(counts),
+            val_acc_real=0.58,
+            val_acc_shuffled=0.86,
+            val_bacc_real=b_real,
+            val_bacc_shuffled=0.5,
         )
-        return probe_summary(ctx)[3]
+        ctx = SimpleNamespace(
+            measurements={},
+            probe=probe,
+            num_classes=2,
+            info=SimpleNamespace(learning_rate=1e-3),
+        )
+        return probe_summary(ctx).learned
 
     assert not learned([350, 50], 0.6)
     assert learned([350, 50], 0.7)
