@@ -4,7 +4,9 @@ the width of the per-frame vector that enters the recurrent layers
 (`frame_feature_width`).
 
 Both apply to clips `(samples, frames, height, width, channels)` and other inputs
-whose frames a `TimeDistributed` backbone encodes one by one.
+whose frames a `TimeDistributed` backbone encodes one by one. One more applies to
+every model: the classifier head reading a vector too narrow for the classes
+(`underfitting`: `Dense(1)` before `Dense(20, "softmax")`).
 """
 
 import keras
@@ -135,4 +137,46 @@ def check_frame_feature_width(ctx):
     return []
 
 
-STRUCTURE_CHECKS = (check_per_frame_augmentation, check_frame_feature_width)
+def _head_input_width(model, units):
+    """`(layer name, input width)` of the last top-level Dense-like layer with
+    `units` outputs (the head), or None."""
+    for layer in reversed(list(getattr(model, "layers", []))):
+        kernel = getattr(layer, "kernel", None)
+        shape = getattr(kernel, "shape", None)
+        if shape is not None and len(shape) == 2 and shape[-1] == units:
+            return layer.name, int(shape[0])
+    return None
+
+
+def check_head_bottleneck(ctx):
+    """The head's logits are a linear map of its input, so a head reading `w`
+    numbers gives logits of rank at most `w + 1`: below K - 1 the classes cannot
+    all be told apart freely, however long the training. Flagged where that
+    input is one or two numbers for more classes than it can span (K >= 3 for
+    one number, K >= 4 for two)."""
+    k = ctx.num_classes
+    found = _head_input_width(ctx.model, ctx.info.units)
+    if found is None or k < 3:
+        return []
+    name, width = found
+    if width >= min(k - 1, 3):
+        return []
+    title = (
+        f"The classifier '{name}' reads {width} number{'s' if width > 1 else ''} "
+        f"for {k} classes: a layer before it squeezes every sample to a "
+        f"{width}-dimensional vector, too narrow to separate the classes"
+    )
+    evidence = {"head_layer": name, "head_input_width": width, "classes": k}
+    fix = (
+        "keras.layers.Dense(64, activation='relu')  # the layer before the head, "
+        "wider than the classes\n"
+        f"# or a builder: ksf.build_lstm_classifier({k}, input_shape=...)"
+    )
+    return [make_finding("underfitting", 0.6, title, evidence, fix)]
+
+
+STRUCTURE_CHECKS = (
+    check_per_frame_augmentation,
+    check_frame_feature_width,
+    check_head_bottleneck,
+)

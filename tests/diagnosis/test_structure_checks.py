@@ -1,6 +1,8 @@
 """`per_frame_augmentation` and `frame_feature_width`: how a model over frames is put
 together, read from its layers (probe=False, reference=False: no training)."""
 
+from types import SimpleNamespace
+
 import keras
 import numpy as np
 import pytest
@@ -105,3 +107,44 @@ def test_numeric_series_never_get_the_frame_codes():
     codes = _codes(model, x, y)
     assert "frame_feature_width" not in codes
     assert "per_frame_augmentation" not in codes
+
+
+@pytest.mark.parametrize(
+    ("width", "classes", "flagged"),
+    [
+        (1, 20, True),
+        (2, 4, True),
+        (1, 3, True),
+        (2, 3, False),
+        (3, 20, False),
+        (1, 2, False),
+    ],
+)
+def test_a_head_reading_one_or_two_numbers_for_many_classes_is_underfitting(
+    width, classes, flagged
+):
+    # Logits linear in a w-vector have rank <= w + 1: Dense(1) before a 20-way
+    # softmax cannot separate the classes however long it trains.
+    from keras_seqfix.diagnosis._structure_checks import check_head_bottleneck
+
+    model = keras.Sequential(
+        [
+            keras.Input((10, 3)),
+            keras.layers.LSTM(8),
+            keras.layers.Dense(width),
+            keras.layers.Dense(classes, activation="softmax", name="head"),
+        ]
+    )
+    ctx = SimpleNamespace(
+        model=model,
+        num_classes=classes,
+        info=SimpleNamespace(units=classes),
+    )
+    findings = check_head_bottleneck(ctx)
+    assert [f.code for f in findings] == (["underfitting"] if flagged else [])
+    if flagged:
+        assert findings[0].evidence == {
+            "head_layer": "head",
+            "head_input_width": width,
+            "classes": classes,
+        }
