@@ -415,7 +415,9 @@ def make(case):
                 L.Dense(k, activation="softmax"),
             ]
         )
-        big.compile(_optimizer(case), "sparse_categorical_crossentropy", ["accuracy"])
+        big.compile(
+            _optimizer(case), "sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
         hist = big.fit(x, y, validation_data=val, epochs=120, batch_size=25, verbose=0)
         model, kwargs["history"] = big, hist.history
     elif fault == "train_inference_discrepancy":
