@@ -155,12 +155,26 @@ def layer_gradient_norms(model, x, y):
     return float(loss), total, norms
 
 
+def _finite_rows(x, y):
+    """Rows of `x` and `y` with finite values only (non-float arrays are finite)."""
+    keep = np.ones(len(x), dtype=bool)
+    for array in (x, y):
+        if array.dtype.kind == "f":
+            keep &= np.isfinite(array.reshape(len(array), -1)).all(axis=1)
+    return keep
+
+
 def split_holdout(ctx, x, y, ids, rng):
     """Row indices of the probe's train part in `x` and its holdout (arrays):
     `validation_data` if given, else 20% of `x`."""
-    if ctx.x_val is not None and len(ctx.x_val) >= 2:
+    usable = None
+    if ctx.x_val is not None and ctx.val_ids is not None:
+        # Rows whose label the loss can read (ids >= 0: labels of -1/1 for a
+        # binary loss give -1) and whose inputs are finite, as for `x`.
+        usable = np.flatnonzero((ctx.val_ids >= 0) & _finite_rows(ctx.x_val, ctx.y_val))
+    if usable is not None and len(usable) >= 2:
         x_val, y_val, val_ids = ctx.x_val, ctx.y_val, ctx.val_ids
-        keep = rng.permutation(len(x_val))[: max(64, len(x) // 4)]
+        keep = rng.permutation(usable)[: max(64, len(x) // 4)]
         return np.arange(len(x)), (x_val[keep], y_val[keep], val_ids[keep])
     from sklearn.model_selection import train_test_split
 

@@ -12,14 +12,6 @@ from keras_seqfix.diagnosis._probe_result import BatchFit, LRPosition, ProbeResu
 _LONG_OVERFIT = 4
 
 
-def _finite_rows(x, y):
-    keep = np.ones(len(x), dtype=bool)
-    for array in (x, y):
-        if array.dtype.kind == "f":
-            keep &= np.isfinite(array.reshape(len(array), -1)).all(axis=1)
-    return keep
-
-
 def _clearly_learned(result, num_classes):
     """Held-out accuracy (or balanced accuracy) of the real-labels training three
     margins (6 standard errors) above what no signal gives: the majority class,
@@ -249,7 +241,7 @@ def _probe_data(ctx, max_samples):
     """The probe's rows (finite inputs, labels in range, up to `max_samples`),
     split into training rows and a holdout; None if fewer than 4."""
     rng = np.random.default_rng(ctx.seed)
-    keep = _finite_rows(ctx.x, ctx.y) & (ctx.labels.ids >= 0)
+    keep = _probe._finite_rows(ctx.x, ctx.y) & (ctx.labels.ids >= 0)
     index = np.flatnonzero(keep)
     if len(index) > max_samples:
         index = np.sort(rng.choice(index, max_samples, replace=False))

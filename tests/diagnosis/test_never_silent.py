@@ -239,3 +239,25 @@ def test_the_same_call_gives_the_same_ranking_with_one_and_two_threads(tmp_path)
         ).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
     assert results[0] == results[1]
+
+
+def test_labels_of_minus_one_and_one_in_validation_data_do_not_crash_the_probe():
+    # A public question's set-up: Dense(1, "softmax"), binary_crossentropy, labels
+    # -1/1 (as written), validation_data of the same kind. The probe's holdout
+    # took the validation rows with label id -1 and np.bincount raised
+    # "'list' argument must have no negative elements".
+    x, y = _series(n=80)
+    y = np.where(y == 1, 1, -1)
+    model = _model(units=1, activation="softmax", loss="binary_crossentropy")
+    xv, yv = _series(n=40, seed=1)
+    report = ksf.diagnose(
+        model,
+        x,
+        y,
+        validation_data=(xv, np.where(yv == 1, 1, -1)),
+        verbose=0,
+        probe_steps=12,
+        reference=False,
+    )
+    assert report.codes[0] == "output_activation_mismatch", str(report)
+    assert not any("bincount" in m or "negative" in m for m in report.missing)
