@@ -20,7 +20,10 @@ log-uniformly in [1e-3, 5e-3] (each trains these models well).
 
 Protocol (issue #17): thresholds are set on seed 0's cases only; seed 1's cases are
 the held-out report, run after the rules are frozen. The `--json` file holds every
-case and the summary, with provenance.
+case and the summary, with provenance; `--output benchmarks/results/
+diagnose_generated.json --role "held out"` also files the run under its seed in the
+results file the Diagnosis page renders (`--merge RUN.json` files an earlier
+`--json` run without running again).
 """
 
 import argparse
@@ -432,7 +435,13 @@ def main(argv=None):
     parser.add_argument("--start", type=int, default=0, help="skip the first cases")
     parser.add_argument("--json", help="write every case and the summary here")
     parser.add_argument("--list", action="store_true", help="list the cases, exit")
+    parser.add_argument("--output", help="results file to file this run in")
+    parser.add_argument("--role", default="", help="e.g. calibration, held out")
+    parser.add_argument("--merge", help="file this --json run in --output, no run")
     args = parser.parse_args(argv)
+    if args.merge:
+        file_run(args.output, json.loads(Path(args.merge).read_text()), args.role)
+        return 0
     drawn = draw(args.seed, args.cases)[args.start :]
     if args.list:
         for case in drawn:
@@ -467,19 +476,34 @@ def main(argv=None):
     )
     if args.json:
         _write(args.json, args, results)
+    if args.output:
+        file_run(args.output, _record(args, results), args.role)
     return 0
 
 
-def _write(path, args, results):
+def file_run(path, run, role):
+    """File `run` (a `--json` record) under its seed in the results file `path`."""
+    out = Path(path)
+    record = json.loads(out.read_text()) if out.exists() else {"runs": {}}
+    record["runs"][str(run["seed"])] = {**run, "role": role}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=1, default=str) + "\n")
+
+
+def _record(args, results):
     from _provenance import provenance
 
-    data = {
+    return {
         **provenance(),
         "seed": args.seed,
         "summary": summarize(results),
         "cases": results,
     }
+
+
+def _write(path, args, results):
     Path(path).parent.mkdir(parents=True, exist_ok=True)
+    data = _record(args, results)
     Path(path).write_text(json.dumps(data, indent=1, default=str) + "\n")
 
 

@@ -149,7 +149,194 @@ def _demo(record):
     return "\n".join(lines)
 
 
-RENDERERS = {"rocket": _rocket, "label_noise": _label_noise, "demo": _demo}
+def _lr_rules(record):
+    """`benchmarks/lr_rules.py`: each rule's final validation loss over the grid's
+    best, per budget, the calibration sets apart from the held-out ones."""
+    calibration, held_out = record["calibration"], record["held_out"]
+    not_shipped = set(record.get("not_shipped", ()))
+    names = [*calibration, *held_out]
+    labels = [f"{n} (not shipped)" if n in not_shipped else n for n in names]
+    lines = []
+    for budget, per_rule in record["scores"].items():
+        lines += [
+            f"**After {budget} updates.**",
+            "",
+            "| rule | worst, calibration | worst, held out | "
+            + " | ".join(labels)
+            + " |",
+            "|---|" + "---:|" * (2 + len(names)),
+        ]
+        order = sorted(per_rule, key=lambda r: per_rule[r]["calibration_worst"])
+        for rule in order:
+            row = per_rule[rule]
+            held = row["held_out_worst"]
+            name = f"**{rule}** (chosen)" if rule == record["chosen"] else rule
+            cells = [
+                name,
+                f"{row['calibration_worst']:.2f}",
+                "-" if held is None else f"{held:.2f}",
+                *(f"{row['sets'][n]:.2f}" if n in row["sets"] else "-" for n in names),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    seeds = sorted({len(record["sets"][n]["seeds"]) for n in names})
+    count = str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]} to {seeds[-1]}"
+    lines += [
+        f"*Ratio of the final validation loss at the rule's rate to the best of the "
+        f"{len(record['grid'])}-point constant-rate grid; median of {count} seeds "
+        "per set. The rule is chosen on the calibration sets "
+        f"({', '.join(calibration)}) alone. Rendered from "
+        "`benchmarks/results/lr_rules.json` (run of "
+        f"{record['date']}, commit {record['commit']}, {record['machine']}, "
+        f"{record['backend']} backend"
+        + (f"; {record['note']}" if record.get("note") else "")
+        + ").*",
+    ]
+    return "\n".join(lines)
+
+
+def _diagnose_summary_row(label, record):
+    s = record["summary"]
+    return (
+        f"| {label} | {s['fault_cases']} | {s['top1']:.0%} | {s['top3']:.0%} | "
+        f"{s['healthy_controls']} | {s['false_alarms']} | {s['errors']} | "
+        f"{s['median_seconds']:.1f} | {s['max_seconds']:.1f} |"
+    )
+
+
+def _diagnose_misses(cases):
+    rows = []
+    for c in cases:
+        if "error" in c:
+            rows.append(
+                f"| `{c['case']}` | {c['expected'] or 'healthy'} | error | "
+                f"{c['error'][:80]} |"
+            )
+        elif c["expected"] is None and not c["ok"]:
+            rows.append(
+                f"| `{c['case']}` | healthy | false alarm | "
+                f"{', '.join(c['problems'])} |"
+            )
+        elif c["expected"] is not None and not c.get("top1"):
+            rank = c.get("rank") or "not found"
+            rows.append(
+                f"| `{c['case']}` | `{c['expected']}` | {rank} | "
+                f"{', '.join(c['codes'][:3]) or '(none)'} |"
+            )
+    if not rows:
+        return ["No misses."]
+    return [
+        "| case | expected | rank | ranked first (top 3) |",
+        "|---|---|---|---|",
+        *rows,
+    ]
+
+
+def _diagnose_generated(record):
+    """`benchmarks/diagnose_generated.py --output`: calibration and held-out seeds."""
+    runs = record["runs"]
+    lines = [
+        "| seed (role) | fault cases | top-1 | top-3 | healthy controls | false "
+        "alarms | errors | median s | max s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for seed in sorted(runs, key=int):
+        role = runs[seed].get("role", "")
+        lines.append(_diagnose_summary_row(f"{seed} ({role})", runs[seed]))
+    lines += [
+        "",
+        "Per cause code, over both seeds (cases, first, in the top 3, and "
+        "what was ranked first when it was missed):",
+        "",
+        "| expected | cases | first | top 3 | ranked first instead |",
+        "|---|---:|---:|---:|---|",
+    ]
+    per = {}
+    for seed in runs:
+        for c in runs[seed]["cases"]:
+            key = c["expected"] or "healthy"
+            row = per.setdefault(key, {"n": 0, "top1": 0, "top3": 0, "instead": []})
+            row["n"] += 1
+            if c["expected"] is None:
+                row["top1"] += bool(c.get("ok"))
+                row["top3"] += bool(c.get("ok"))
+                if not c.get("ok") and c.get("codes"):
+                    row["instead"].append(c["codes"][0])
+                continue
+            row["top1"] += bool(c.get("top1"))
+            row["top3"] += bool(c.get("top3"))
+            if not c.get("top1"):
+                row["instead"].append(
+                    (c.get("codes") or ["(none)"])[0] if "error" not in c else "error"
+                )
+    for key in sorted(per):
+        row = per[key]
+        instead = ", ".join(
+            f"{k} x{row['instead'].count(k)}" for k in dict.fromkeys(row["instead"])
+        )
+        lines.append(
+            f"| `{key}` | {row['n']} | {row['top1']} | {row['top3']} | "
+            f"{instead or '-'} |"
+        )
+    for seed in sorted(runs, key=int):
+        lines += [
+            "",
+            f"Misses of seed {seed} ({runs[seed].get('role', '')}):",
+            "",
+            *_diagnose_misses(runs[seed]["cases"]),
+        ]
+    first = runs[min(runs, key=int)]
+    lines += [
+        "",
+        "*Rendered from `benchmarks/results/diagnose_generated.json` (run of "
+        f"{first['date']}, commit {first['commit']}, {first['machine']}, "
+        f"{first['backend']} backend). Healthy controls count as first when "
+        "nothing is above low.*",
+    ]
+    return "\n".join(lines)
+
+
+def _diagnose_public(record):
+    """`benchmarks/diagnose.py --json` over the public questions' cases."""
+    lines = [
+        "| case | cause the accepted answer names | rank | ranked first (top 3) | s |",
+        "|---|---|---:|---|---:|",
+    ]
+    for c in record["cases"]:
+        if "error" in c:
+            lines.append(
+                f"| `{c['case']}` | `{c['expected']}` | error | {c['error'][:80]} | - |"
+            )
+            continue
+        rank = c.get("rank") or "not found" if c["expected"] else "-"
+        lines.append(
+            f"| `{c['case']}` | `{c['expected'] or 'healthy'}` | {rank} | "
+            f"{', '.join(c['codes'][:3]) or '(none)'} | {c['seconds']:.1f} |"
+        )
+    s = record["summary"]
+    lines += [
+        "",
+        f"*{s['fault_cases']} questions: first in {s['top1']:.0%}, in the "
+        f"top 3 in {s['top3']:.0%}; median {s['median_seconds']:.1f} s. "
+        "Rendered from `benchmarks/results/diagnose_public.json`"
+        + (
+            f" (run of {record['date']}, commit {record['commit']})"
+            if "date" in record
+            else ""
+        )
+        + ".*",
+    ]
+    return "\n".join(lines)
+
+
+RENDERERS = {
+    "rocket": _rocket,
+    "label_noise": _label_noise,
+    "demo": _demo,
+    "lr_rules": _lr_rules,
+    "diagnose_generated": _diagnose_generated,
+    "diagnose_public": _diagnose_public,
+}
 
 
 def render(markdown, where="a page"):

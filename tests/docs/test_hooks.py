@@ -71,7 +71,8 @@ def test_text_around_markers_is_kept_and_pages_without_markers_are_unchanged(hoo
 
 def test_unknown_name_fails_and_lists_the_known_ones(hooks):
     with pytest.raises(
-        hooks.ResultsError, match="results:nope.*known: demo, label_noise, rocket"
+        hooks.ResultsError,
+        match="results:nope.*known: demo, diagnose_generated, diagnose_public, label_noise, lr_rules, rocket",
     ):
         hooks.render("<!-- results:nope -->", where="benchmarks.md")
 
@@ -178,3 +179,72 @@ def test_the_readme_demo_table_is_generated_from_the_results_file(hooks):
         "README.md's demo table differs from benchmarks/results/demo.json: rerun "
         "`python scripts/make_doc_figures.py demo` (it rewrites the block)"
     )
+
+
+def _lr_record():
+    def row(sets, cal, held):
+        return {"sets": sets, "calibration_worst": cal, "held_out_worst": held}
+
+    return {
+        "date": "2026-12-03",
+        "commit": "abc1234",
+        "machine": "x86_64, 2 cores",
+        "backend": "tensorflow",
+        "grid": [1e-5, 1e-3, 1e-1],
+        "calibration": ["GunPoint"],
+        "held_out": ["ArrowHead", "OSULeaf"],
+        "not_shipped": ["OSULeaf"],
+        "sets": {
+            "GunPoint": {"seeds": [{}, {}, {}]},
+            "ArrowHead": {"seeds": [{}, {}, {}]},
+            "OSULeaf": {"seeds": [{}, {}]},
+        },
+        "scores": {
+            "100": {
+                "valley": row(
+                    {"GunPoint": 1.5, "ArrowHead": 1.25, "OSULeaf": 2.5}, 1.5, 2.5
+                ),
+                "slide": row(
+                    {"GunPoint": 1.125, "ArrowHead": 1.375, "OSULeaf": 1.0625},
+                    1.125,
+                    1.375,
+                ),
+            }
+        },
+        "chosen": "slide",
+        "note": "max_length 64",
+    }
+
+
+def test_lr_rules_table_is_the_results_file(hooks, monkeypatch, tmp_path):
+    (tmp_path / "lr_rules.json").write_text(json.dumps(_lr_record()))
+    monkeypatch.setattr(hooks, "RESULTS", tmp_path)
+    text = hooks.render("<!-- results:lr_rules -->")
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    assert lines[0].split("|")[4:7] == [
+        " GunPoint ",
+        " ArrowHead ",
+        " OSULeaf (not shipped) ",
+    ]
+    # Rules by their worst calibration ratio, the chosen one marked.
+    assert _rows(text) == [
+        ["**slide** (chosen)", "1.12", "1.38", "1.12", "1.38", "1.06"],
+        ["valley", "1.50", "2.50", "1.50", "1.25", "2.50"],
+    ]
+    assert "After 100 updates" in text and "3-point constant-rate grid" in text
+    assert "2 to 3 seeds" in text and "max_length 64" in text
+    assert "2026-12-03" in text and "abc1234" in text
+
+
+def test_diagnose_tables_render_both_seeds_and_the_misses(hooks):
+    # The committed results: the calibration and held-out seeds side by side,
+    # the per-code table and each seed's misses.
+    record = json.loads((hooks.RESULTS / "diagnose_generated.json").read_text())
+    text = hooks.render("<!-- results:diagnose_generated -->")
+    for seed, run in record["runs"].items():
+        assert f"| {seed} ({run['role']}) | {run['summary']['fault_cases']} |" in text
+        assert f"Misses of seed {seed}" in text
+    assert "| expected | cases | first | top 3 | ranked first instead |" in text
+    public = hooks.render("<!-- results:diagnose_public -->")
+    cases = json.loads((hooks.RESULTS / "diagnose_public.json").read_text())["cases"]
+    assert all(f"`{c['case']}`" in public for c in cases)
