@@ -141,6 +141,11 @@ def test_batch_hook_keeps_keras_async_dispatch_and_deepcopies():
     assert twin.conditions == ["divergence"] and monitor.alerts == []
 
 
+@pytest.mark.skipif(
+    __import__("keras").backend.backend() == "jax",
+    reason="known bug (open): on JAX the batch-level check, marked async_safe, "
+    "reads a donated buffer ('Buffer has been deleted or donated')",
+)
 def test_nan_within_an_epoch_stops_fit_at_that_batch():
     import keras
 
