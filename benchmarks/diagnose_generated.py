@@ -278,6 +278,9 @@ def _applies(fault, kind, family, name):
     return True
 
 
+# The vocabulary (`ksf.diagnosis.CAUSE_CODES`, the same set) in an order of its own,
+# kept fixed: the draws of a seed index into it, so reordering would change every
+# committed case.
 FAULTS = (
     "label_loss_mismatch",
     "output_activation_mismatch",
