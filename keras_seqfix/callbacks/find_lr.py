@@ -7,6 +7,7 @@ import warnings
 import keras
 import numpy as np
 
+from keras_seqfix._deprecation import renamed_argument
 from keras_seqfix._labels import check_model_labels
 from keras_seqfix._validation import (
     Integral,
@@ -15,6 +16,8 @@ from keras_seqfix._validation import (
     validate_params,
 )
 from keras_seqfix.callbacks.lr_range_finder import (
+    RAMP_CONSTRAINTS,
+    RAMP_EXAMPLES,
     LRRangeFinder,
     check_constant_learning_rate,
 )
@@ -181,6 +184,11 @@ def _check_lengths(**arrays):
 
 def _check_model(model):
     """Refuse a model that `find_lr` cannot train: no loss, a schedule."""
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            "`model` should be a `keras.Model`. Received: "
+            f"{type(model).__name__}. Pass the compiled model you call `fit` on."
+        )
     if not getattr(model, "compiled", False):
         raise ValueError(
             "`model` should be compiled before `find_lr`. Received: a model that "
@@ -245,11 +253,12 @@ def find_lr(
     end_lr=10.0,
     num_steps=100,
     smoothing=0.98,
-    diverge_factor=4.0,
+    divergence_factor=4.0,
     method="valley",
     sample_weight=None,
     class_weight=None,
     verbose=1,
+    diverge_factor=None,
 ):
     """Run the learning-rate range test on `model` and restore it exactly.
 
@@ -274,14 +283,16 @@ def find_lr(
         end_lr: last learning rate. Defaults to `10.0`.
         num_steps: batches from `start_lr` to `end_lr`. Defaults to `100`.
         smoothing: loss smoothing factor. Defaults to `0.98`.
-        diverge_factor: stop when the smoothed loss exceeds this multiple of
-            its best. Defaults to `4.0`.
+        divergence_factor: stop when the smoothed loss exceeds this multiple of
+            its best (the name `TrainingMonitor` uses). Defaults to `4.0`.
         method: the suggestion method behind `.suggestion` (`"valley"`,
             `"steepest"` or `"minimum"`). Defaults to `"valley"`.
         sample_weight: optional per-sample weights for arrays.
         class_weight: optional `{class: weight}` as in `fit`.
         verbose: `1` shows a `keras.utils.Progbar`, `0` is silent.
             Defaults to `1`.
+        diverge_factor: deprecated name of `divergence_factor` (it warns;
+            removed in 0.3).
 
     Returns:
         An `LRFinderResult`: `.suggestion`, `.suggestions`, `.lrs`, `.losses`,
@@ -322,6 +333,19 @@ def find_lr(
         {"batch_size": batch_size, "verbose": verbose},
         examples={"batch_size": 32, "verbose": 1},
     )
+    validate_params(
+        {"diverge_factor": RAMP_CONSTRAINTS["diverge_factor"]},
+        {"diverge_factor": diverge_factor},
+        examples=RAMP_EXAMPLES,
+    )
+    divergence_factor = renamed_argument(
+        "find_lr",
+        "diverge_factor",
+        "divergence_factor",
+        diverge_factor,
+        divergence_factor,
+        4.0,
+    )
     # The finder checks the ramp (check_ramp) in its constructor: built before
     # the model check, so a bad ramp is still refused first.
     finder = LRRangeFinder(
@@ -329,7 +353,7 @@ def find_lr(
         end_lr=end_lr,
         num_steps=num_steps,
         smoothing=smoothing,
-        diverge_factor=diverge_factor,
+        divergence_factor=divergence_factor,
         method=method,
     )
     _check_model(model)

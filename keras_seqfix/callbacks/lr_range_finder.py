@@ -6,6 +6,7 @@ import warnings
 import keras
 import numpy as np
 
+from keras_seqfix._deprecation import renamed_argument
 from keras_seqfix._validation import Integral, Interval, Options, Real, validate_params
 from keras_seqfix.callbacks.lr_finder_result import LRFinderResult
 
@@ -15,7 +16,8 @@ RAMP_CONSTRAINTS = {
     "end_lr": [Interval(Real, 0, None, closed="neither")],
     "num_steps": [Interval(Integral, 2, None, closed="left")],
     "smoothing": [Interval(Real, 0, 1, closed="left")],
-    "diverge_factor": [Interval(Real, 1, None, closed="neither")],
+    "divergence_factor": [Interval(Real, 1, None, closed="neither")],
+    "diverge_factor": [Interval(Real, 1, None, closed="neither"), None],  # old name
     "method": [Options(str, {"valley", "steepest", "minimum"})],
 }
 RAMP_EXAMPLES = {
@@ -23,6 +25,7 @@ RAMP_EXAMPLES = {
     "end_lr": 10.0,
     "num_steps": 100,
     "smoothing": 0.98,
+    "divergence_factor": 4.0,
     "diverge_factor": 4.0,
     "method": "valley",
 }
@@ -76,7 +79,7 @@ class LRRangeFinder(keras.callbacks.Callback):
     until `end_lr` after `num_steps` batches. The callback recovers each batch's
     loss (Keras 3 reports the running mean of the epoch in `logs["loss"]`),
     smooths it exponentially with bias correction and stops training when the
-    smoothed loss exceeds `diverge_factor` times its best or stops being finite.
+    smoothed loss exceeds `divergence_factor` times its best or stops being finite.
     Afterwards `.result` holds the curve and the suggested learning rates.
 
     With `steps_per_execution=k` Keras calls the callback once per `k` batches:
@@ -96,15 +99,17 @@ class LRRangeFinder(keras.callbacks.Callback):
         num_steps: batches from `start_lr` to `end_lr`. Defaults to `100`.
         smoothing: exponential smoothing factor of the loss, in `[0, 1)`.
             Defaults to `0.98`.
-        diverge_factor: stop when the smoothed loss exceeds this multiple of its
-            best value. Defaults to `4.0`.
+        divergence_factor: stop when the smoothed loss exceeds this multiple of
+            its best value (the name `TrainingMonitor` uses). Defaults to `4.0`.
         method: default suggestion method (`"valley"`, `"steepest"` or
             `"minimum"`). Defaults to `"valley"`.
+        diverge_factor: deprecated name of `divergence_factor` (it warns;
+            removed in 0.3).
 
     Raises:
         ValueError: for an argument out of range (a rate that is not positive,
             `start_lr >= end_lr`, `num_steps < 2`, `smoothing` outside `[0, 1)`,
-            `diverge_factor <= 1`, an unknown `method`); at the first batch if
+            `divergence_factor <= 1`, an unknown `method`); at the first batch if
             `logs` has no `"loss"` (a custom
             `train_step` should return `{"loss": ...}`), or if `num_steps`
             is not greater than the model's `steps_per_execution`.
@@ -127,8 +132,9 @@ class LRRangeFinder(keras.callbacks.Callback):
         end_lr=10.0,
         num_steps=100,
         smoothing=0.98,
-        diverge_factor=4.0,
+        divergence_factor=4.0,
         method="valley",
+        diverge_factor=None,
     ):
         super().__init__()
         check_ramp(
@@ -136,14 +142,23 @@ class LRRangeFinder(keras.callbacks.Callback):
             end_lr=end_lr,
             num_steps=num_steps,
             smoothing=smoothing,
+            divergence_factor=divergence_factor,
             diverge_factor=diverge_factor,
             method=method,
+        )
+        divergence_factor = renamed_argument(
+            "LRRangeFinder",
+            "diverge_factor",
+            "divergence_factor",
+            diverge_factor,
+            divergence_factor,
+            4.0,
         )
         self.start_lr = float(start_lr)
         self.end_lr = float(end_lr)
         self.num_steps = int(num_steps)
         self.smoothing = float(smoothing)
-        self.diverge_factor = float(diverge_factor)
+        self.divergence_factor = float(divergence_factor)
         self.method = method
         self.result = None
 
@@ -234,7 +249,7 @@ class LRRangeFinder(keras.callbacks.Callback):
         if math.isfinite(smoothed):
             self._best = min(self._best, smoothed)
         if not math.isfinite(smoothed) or (
-            len(self.losses) > 1 and smoothed > self.diverge_factor * self._best
+            len(self.losses) > 1 and smoothed > self.divergence_factor * self._best
         ):
             self.diverged = True
             self.model.stop_training = True

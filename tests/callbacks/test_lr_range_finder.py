@@ -47,7 +47,9 @@ def _drive(finder, batch_losses, batches_per_epoch, per_call=1, logs_key="loss")
 def test_recovers_batch_losses_across_epoch_boundaries():
     rng = np.random.default_rng(0)
     losses = rng.uniform(0.5, 1.5, 30)
-    finder = LRRangeFinder(start_lr=1e-4, end_lr=1.0, num_steps=30, diverge_factor=100)
+    finder = LRRangeFinder(
+        start_lr=1e-4, end_lr=1.0, num_steps=30, divergence_factor=100
+    )
     _drive(finder, losses, batches_per_epoch=7)
     np.testing.assert_allclose(finder.raw_losses, losses, rtol=1e-6)
     np.testing.assert_allclose(finder.lrs, np.geomspace(1e-4, 1.0, 30), rtol=1e-9)
@@ -70,7 +72,7 @@ def test_stops_on_divergence_and_non_finite(bad):
 
 def test_stops_when_smoothed_exceeds_factor():
     losses = np.concatenate([np.full(10, 1.0), np.geomspace(1, 1e4, 20)])
-    finder = LRRangeFinder(num_steps=100, smoothing=0.0, diverge_factor=4.0)
+    finder = LRRangeFinder(num_steps=100, smoothing=0.0, divergence_factor=4.0)
     _drive(finder, losses, batches_per_epoch=100)
     assert finder.result.diverged
     assert finder.losses[-1] > 4.0 and all(v <= 4.0 for v in finder.losses[:-1])
@@ -94,7 +96,8 @@ def test_restores_learning_rate_and_refuses_schedules():
         ({"start_lr": 1.0, "end_lr": 0.1}, "start_lr"),
         ({"num_steps": 1}, "num_steps"),
         ({"smoothing": 1.0}, "smoothing"),
-        ({"diverge_factor": 1.0}, "diverge_factor"),
+        ({"divergence_factor": 1.0}, "divergence_factor"),
+        ({"diverge_factor": 1.0}, "diverge_factor"),  # the deprecated name too
     ],
 )
 def test_argument_errors(kwargs, match):
@@ -106,7 +109,7 @@ def test_steps_per_execution_ramp_covers_start_to_end_over_num_steps():
     # steps_per_execution=4: 25 calls of 4 batches. Before, each call counted
     # as one step: 25 points from 1e-7 to only 8.7e-6.
     losses = np.random.default_rng(1).uniform(0.5, 1.5, 100)
-    finder = LRRangeFinder(num_steps=100, diverge_factor=100)
+    finder = LRRangeFinder(num_steps=100, divergence_factor=100)
     model = _drive(finder, losses, batches_per_epoch=100, per_call=4)
     assert finder.batches_run == 100 and model.stop_training
     assert len(finder.lrs) == 25
@@ -124,9 +127,9 @@ def test_steps_per_execution_smoothing_counts_each_batch():
     # per-batch one (bias correction included, so a constant stays constant).
     rng = np.random.default_rng(2)
     losses = np.repeat(rng.uniform(0.5, 1.5, 15), 4)
-    single = LRRangeFinder(num_steps=60, smoothing=0.9, diverge_factor=100)
+    single = LRRangeFinder(num_steps=60, smoothing=0.9, divergence_factor=100)
     _drive(single, losses, batches_per_epoch=60)
-    grouped = LRRangeFinder(num_steps=60, smoothing=0.9, diverge_factor=100)
+    grouped = LRRangeFinder(num_steps=60, smoothing=0.9, divergence_factor=100)
     _drive(grouped, losses, batches_per_epoch=60, per_call=4)
     np.testing.assert_allclose(grouped.losses, single.losses[3::4], rtol=1e-12)
     constant = LRRangeFinder(num_steps=12, smoothing=0.9)
@@ -138,7 +141,7 @@ def test_steps_per_execution_partial_last_call_of_each_epoch():
     # 10 batches per epoch at 4 per call: calls of 4, 4 and 2 batches, the last
     # reported as batch 11. The count and the recovered means stay exact.
     losses = np.random.default_rng(3).uniform(0.5, 1.5, 30)
-    finder = LRRangeFinder(num_steps=30, diverge_factor=100)
+    finder = LRRangeFinder(num_steps=30, divergence_factor=100)
     _drive(finder, losses, batches_per_epoch=10, per_call=4)
     assert finder.batches_run == 30 and len(finder.lrs) == 9
     expected = [
@@ -205,3 +208,24 @@ def test_schedule_refused_behind_loss_scale_optimizer():
     check_constant_learning_rate(
         keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1))
     )
+
+
+def test_diverge_factor_is_a_deprecated_name_of_divergence_factor():
+    from keras_seqfix.callbacks import find_lr
+
+    with pytest.warns(DeprecationWarning, match="divergence_factor") as caught:
+        finder = LRRangeFinder(diverge_factor=7.0)
+    assert caught[0].filename == __file__  # points at the caller
+    assert finder.divergence_factor == 7.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        assert LRRangeFinder(divergence_factor=5.0).divergence_factor == 5.0
+    with pytest.raises(TypeError, match="Pass only `divergence_factor`"):
+        LRRangeFinder(diverge_factor=7.0, divergence_factor=5.0)
+    # The warning comes before the model check.
+    with (
+        pytest.warns(DeprecationWarning, match="find_lr") as caught,
+        pytest.raises(TypeError),
+    ):
+        find_lr("not a model", np.zeros((4, 2)), diverge_factor=7.0, verbose=0)
+    assert caught[0].filename == __file__
