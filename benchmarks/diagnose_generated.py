@@ -1,6 +1,7 @@
 """Generated benchmark of `diagnose`: cases drawn from a seed, never written by hand.
 
 Run: python benchmarks/diagnose_generated.py --seed 0 [--cases 80] [--json PATH]
+(`--only 18,41` runs those numbers of the draw; `--list` prints the draw)
 
 From `--seed`, every case draws, in this order: one fault from the vocabulary
 below (or none: a healthy control, one case in seven), a dataset the fault applies
@@ -436,6 +437,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cases", type=int, default=80)
     parser.add_argument("--start", type=int, default=0, help="skip the first cases")
+    parser.add_argument(
+        "--only", help="comma-separated case numbers of the draw to run (e.g. 18,41)"
+    )
     parser.add_argument("--json", help="write every case and the summary here")
     parser.add_argument("--list", action="store_true", help="list the cases, exit")
     parser.add_argument("--output", help="results file to file this run in")
@@ -446,6 +450,9 @@ def main(argv=None):
         file_run(args.output, json.loads(Path(args.merge).read_text()), args.role)
         return 0
     drawn = draw(args.seed, args.cases)[args.start :]
+    if args.only:
+        wanted = {int(i) for i in args.only.split(",")}
+        drawn = [case for i, case in enumerate(drawn, args.start) if i in wanted]
     if args.list:
         for case in drawn:
             print(case["name"])
