@@ -219,7 +219,7 @@ def _plots(out, before, after, report, log):
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
     except ImportError:
-        log("matplotlib is not installed: no plots (pip install 'keras-seqfix[plot]')")
+        log('matplotlib is not installed: no plots (pip install "keras-seqfix[plot]")')
         return []
     written = []
     fig, ax = plt.subplots(figsize=(7, 4))

@@ -154,7 +154,7 @@ def plot_history(history, layer_names, ax=None):
     except ImportError as exc:
         raise ImportError(
             "GradientNormMonitor.plot() needs matplotlib. Install it with "
-            "`pip install keras-seqfix[plot]`."
+            '`pip install "keras-seqfix[plot]"`.'
         ) from exc
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4), layout="constrained")

@@ -305,7 +305,7 @@ class LRFinderResult:
         except ImportError as exc:
             raise ImportError(
                 "LRFinderResult.plot() needs matplotlib. Install it with "
-                "`pip install keras-seqfix[plot]`."
+                '`pip install "keras-seqfix[plot]"`.'
             ) from exc
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4), layout="constrained")

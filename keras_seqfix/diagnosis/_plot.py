@@ -12,7 +12,7 @@ def plot_report(report, path=None):
     except ImportError as exc:
         raise ImportError(
             "`DiagnosisReport.plot()` needs matplotlib. Install it with "
-            "`pip install 'keras-seqfix[plot]'`."
+            '`pip install "keras-seqfix[plot]"`.'
         ) from exc
     fig, axes = plt.subplots(1, 4, figsize=(19, 4))
     curves, lr_ax, grad_ax, class_ax = axes

@@ -108,7 +108,7 @@ class TuneResult:
         except ImportError as exc:
             raise ImportError(
                 "TuneResult.plot needs matplotlib. Install the `plot` extra: "
-                'pip install "keras-seqfix[plot]"'
+                '`pip install "keras-seqfix[plot]"`.'
             ) from exc
         if ax is None:
             fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
