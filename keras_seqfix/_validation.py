@@ -437,7 +437,7 @@ def _explain_call(owner, signature, args, kwargs, exc):
     names = [
         n
         for n, p in params.items()
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and n != "self"
     ]
     has_var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
     if not has_var_kw:

@@ -2,6 +2,7 @@
 
 import collections.abc
 import math
+import numbers
 import warnings
 
 import keras
@@ -13,6 +14,7 @@ from keras_seqfix._validation import (
     Integral,
     Interval,
     check_finite_array,
+    checked_signature,
     validate_params,
 )
 from keras_seqfix.callbacks.lr_range_finder import (
@@ -182,6 +184,80 @@ def _check_lengths(**arrays):
     return n
 
 
+def _check_class_weight(class_weight):
+    """Refuse class weights that are not finite and >= 0, or all zero."""
+    if class_weight is None:
+        return
+    if not isinstance(class_weight, collections.abc.Mapping):
+        raise TypeError(
+            "`class_weight` should be a dict mapping each class id to its weight, "
+            f"or None. Received: class_weight of type {type(class_weight).__name__}. "
+            "Pass e.g. `class_weight=ksf.class_weights(y)` or `{0: 1.0, 1: 3.0}`."
+        )
+    for label, weight in class_weight.items():
+        is_number = isinstance(weight, numbers.Real | np.number) and not isinstance(
+            weight, bool | np.bool_
+        )
+        if not is_number:
+            raise TypeError(
+                f"`class_weight` should map each class to a number. Received: "
+                f"class_weight[{label!r}]={weight!r} ({type(weight).__name__}). "
+                "Pass a float, e.g. `{0: 1.0, 1: 3.0}`."
+            )
+        if not math.isfinite(weight) or weight < 0:
+            why = (
+                "A negative weight makes the loss reward that class's errors."
+                if weight < 0
+                else "A NaN or infinite weight makes the loss non-finite."
+            )
+            raise ValueError(
+                "`class_weight` should hold finite weights >= 0. Received: "
+                f"class_weight[{label!r}]={weight!r} for class {label!r}. {why} "
+                "Pass weights >= 0, e.g. from `ksf.class_weights(y)`."
+            )
+    if class_weight and not any(w > 0 for w in class_weight.values()):
+        raise ValueError(
+            "`class_weight` should give at least one class a weight > 0. Received: "
+            f"class_weight={dict(class_weight)!r}, so the loss is 0 and the range "
+            "test has nothing to follow. Pass e.g. `ksf.class_weights(y)`."
+        )
+
+
+def _input_shapes(model):
+    """The model's declared input shapes, or None when it has none (subclassed)."""
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    if not inputs:
+        return None
+    return [tuple(i.shape) for i in inputs]
+
+
+def _check_input_shape(model, x):
+    """Refuse array `x` whose per-sample shape the model's inputs do not take."""
+    if isinstance(x, keras.utils.PyDataset) or _is_dataset(x):
+        return
+    expected = _input_shapes(model)
+    leaves = keras.tree.flatten(x)
+    if expected is None or len(expected) != len(leaves):
+        return
+    for i, (shape, leaf) in enumerate(zip(expected, leaves, strict=True)):
+        received = tuple(np.shape(leaf))
+        fits = len(received) == len(shape) and all(
+            want is None or want == got
+            for want, got in zip(shape[1:], received[1:], strict=True)
+        )
+        if not fits:
+            where = "`x`" if len(leaves) == 1 else f"`x` (input {i})"
+            raise ValueError(
+                f"{where} should have the shape the model's input takes: "
+                f"{shape} (None: any size). Received: x of shape {received}. "
+                "Pass the data the model was built for, or rebuild the model "
+                f"with `keras.Input(shape={received[1:]})`."
+            )
+
+
 def _check_model(model):
     """Refuse a model that `find_lr` cannot train: no loss, a schedule."""
     if not isinstance(model, keras.Model):
@@ -243,6 +319,7 @@ class _FullBatches(keras.utils.PyDataset):
         )
 
 
+@checked_signature
 def find_lr(
     model,
     x,
@@ -301,13 +378,16 @@ def find_lr(
     Raises:
         ValueError: if the model is not compiled or has no loss, the optimizer
             follows a learning-rate schedule, `y` does not fit the kind of `x`,
-            the arrays differ in length or hold NaN/inf, the labels do not fit
+            the arrays differ in length or hold NaN/inf, `x`'s per-sample
+            shape does not fit the model's input, a `class_weight` is negative,
+            NaN/inf or all are 0, the labels do not fit
             the loss (one-hot rows for a sparse loss, ids out of range), an
             argument is out of range (`batch_size` below 1, see
             `LRRangeFinder`), the loss is not finite at the first batch, or the
             model's `train_step` returns no `"loss"`.
         TypeError: if `x` (or `y`, `sample_weight`) is a generator or another
-            type that is not arrays, a `tf.data.Dataset` or a `PyDataset`.
+            type that is not arrays, a `tf.data.Dataset` or a `PyDataset`;
+            if `class_weight` is not a dict of numbers.
 
     Warns:
         UserWarning: if `batch_size` is larger than the number of samples
@@ -345,6 +425,7 @@ def find_lr(
         diverge_factor,
         divergence_factor,
         4.0,
+        stacklevel=4,  # the user's call (through `checked_signature`)
     )
     # The finder checks the ramp (check_ramp) in its constructor: built before
     # the model check, so a bad ramp is still refused first.
@@ -357,7 +438,9 @@ def find_lr(
         method=method,
     )
     _check_model(model)
+    _check_class_weight(class_weight)
     arguments = _fit_arguments(x, y, sample_weight, batch_size, finder.num_steps)
+    _check_input_shape(model, x)
     if not model.built:
         model(_first_batch(x, batch_size), training=False)
     if y is not None:

@@ -6,11 +6,19 @@ import warnings
 import keras
 import numpy as np
 
-from keras_seqfix._validation import Interval, Options, Real, validate_params
+from keras_seqfix._validation import (
+    Interval,
+    Real,
+    checked_signature,
+    validate_params,
+)
 from keras_seqfix.callbacks import _gradient_report as report
 from keras_seqfix.callbacks._norm_sums import NormSums
 
-_FLAG = [bool, Options(int, {0, 1})]
+# A flag is a bool: `1` is refused, as scikit-learn's `validate_params` does
+# (an int where a bool is expected is more often a misplaced argument).
+_FLAG = [bool]
+_FLAGS = ("per_layer", "update_ratio", "per_batch", "stop_on_nonfinite", "warn")
 _THRESHOLD = [Interval(Real, 0, None, closed="neither")]
 # One declared place for the constructor's constraints (see `_validation`).
 _CONSTRAINTS = {
@@ -91,8 +99,9 @@ class GradientNormMonitor(keras.callbacks.Callback):
         warn: emit the warnings. Defaults to `True`.
 
     Raises:
-        TypeError: if a threshold is not a number (e.g. `"1e3"`) or a flag is
-            not a bool.
+        TypeError: if a threshold is not a number (e.g. `"1e3"`), a flag is
+            not a bool (`1` included), or an argument is unknown (the message
+            lists the valid ones).
         ValueError: if a threshold is not a finite positive number; at the
             start of `fit`, if
             the model is not compiled or `callbacks` holds more than one
@@ -113,6 +122,7 @@ class GradientNormMonitor(keras.callbacks.Callback):
         False
     """
 
+    @checked_signature
     def __init__(
         self,
         per_layer=True,
@@ -142,6 +152,7 @@ class GradientNormMonitor(keras.callbacks.Callback):
                 "vanishing_threshold": 1e-7,
                 "exploding_threshold": 1e3,
             },
+            hints={name: f"Pass True or False, e.g. {name}=True." for name in _FLAGS},
         )
         self.per_layer = per_layer
         self.update_ratio = update_ratio

@@ -238,6 +238,10 @@ class LRFinderResult:
             `steps_per_execution`; the suggestions are computed on the curve
             interpolated to one point per batch. Defaults to `1`.
 
+    Raises:
+        ValueError: if `lrs`, `losses` and `raw_losses` are not 1-D sequences of
+            one length, or `method` is not a suggestion method.
+
     Examples:
         >>> lrs = np.geomspace(1e-5, 1.0, 60)
         >>> losses = 1.0 + (np.log10(lrs) + 2.5) ** 2 / 10
@@ -266,6 +270,22 @@ class LRFinderResult:
         self.lrs = np.asarray(lrs, dtype=float)
         self.losses = np.asarray(losses, dtype=float)
         self.raw_losses = np.asarray(raw_losses, dtype=float)
+        lengths = {
+            "lrs": self.lrs.shape,
+            "losses": self.losses.shape,
+            "raw_losses": self.raw_losses.shape,
+        }
+        if (
+            any(len(s) != 1 for s in lengths.values())
+            or len({s[0] for s in lengths.values()}) > 1
+        ):
+            received = ", ".join(f"{k} of shape {s}" for k, s in lengths.items())
+            raise ValueError(
+                "`lrs`, `losses` and `raw_losses` should be 1-D and of the same "
+                f"length, one value per recorded step. Received: {received}. Pass "
+                "the three sequences of one run, e.g. `LRFinderResult(lrs, "
+                "losses, raw_losses)` with `len(lrs) == len(losses)`."
+            )
         self.method = method
         self.diverged = bool(diverged)
         self.batches_per_point = max(1, int(batches_per_point))

@@ -7,7 +7,14 @@ import keras
 import numpy as np
 
 from keras_seqfix._deprecation import renamed_argument
-from keras_seqfix._validation import Integral, Interval, Options, Real, validate_params
+from keras_seqfix._validation import (
+    Integral,
+    Interval,
+    Options,
+    Real,
+    checked_signature,
+    validate_params,
+)
 from keras_seqfix.callbacks.lr_finder_result import LRFinderResult
 
 # One declared place for the ramp's arguments, shared with `find_lr`.
@@ -126,6 +133,7 @@ class LRRangeFinder(keras.callbacks.Callback):
         True
     """
 
+    @checked_signature
     def __init__(
         self,
         start_lr=1e-7,
@@ -153,6 +161,7 @@ class LRRangeFinder(keras.callbacks.Callback):
             diverge_factor,
             divergence_factor,
             4.0,
+            stacklevel=4,  # the user's call (through `checked_signature`)
         )
         self.start_lr = float(start_lr)
         self.end_lr = float(end_lr)

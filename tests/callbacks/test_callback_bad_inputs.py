@@ -5,6 +5,8 @@ variables) are bit-identical after the refused call.
 """
 
 import math
+import pathlib
+import re
 import warnings
 
 import keras
@@ -13,6 +15,7 @@ import pytest
 
 from keras_seqfix.callbacks import (
     GradientNormMonitor,
+    LRFinderResult,
     LRRangeFinder,
     early_stopping,
     find_lr,
@@ -105,11 +108,87 @@ def _thresholds():
             yield pytest.param(name, value, TypeError, id=f"{name}={value!r}")
     for name in ("per_layer", "update_ratio", "per_batch", "stop_on_nonfinite"):
         yield pytest.param(name, "yes", TypeError, id=f"{name}='yes'")
+    # An int where a bool is expected is refused (scikit-learn's validate_params
+    # does the same): `1` is more often a misplaced threshold than a flag.
+    for name in ("stop_on_nonfinite", "per_layer", "warn"):
+        for value in (1, 0, np.int64(1)):
+            yield pytest.param(name, value, TypeError, id=f"{name}={value!r}")
 
 
 @pytest.mark.parametrize(("name", "value", "error"), list(_thresholds()))
 def test_gradient_norm_monitor_arguments(name, value, error):
     assert_refused(lambda: GradientNormMonitor(**{name: value}), error, name)
+
+
+def test_gradient_norm_monitor_int_flag_says_to_pass_a_bool():
+    message = assert_refused(
+        lambda: GradientNormMonitor(stop_on_nonfinite=1), TypeError, "stop_on_nonfinite"
+    )
+    assert "Received: stop_on_nonfinite=1 (int)" in message
+    assert "e.g. stop_on_nonfinite=True" in message
+    assert GradientNormMonitor(stop_on_nonfinite=np.bool_(True)).stop_on_nonfinite
+
+
+@pytest.mark.parametrize(
+    ("make", "wrong", "meant", "valid"),
+    [
+        (
+            GradientNormMonitor,
+            "threshold",
+            "vanishing_threshold",
+            "exploding_threshold",
+        ),
+        (GradientNormMonitor, "stop_on_nan", "stop_on_nonfinite", "per_layer"),
+        (LRRangeFinder, "num_step", "num_steps", "divergence_factor"),
+        (
+            lambda **kw: find_lr(None, None, **kw),
+            "batchsize",
+            "batch_size",
+            "class_weight",
+        ),
+    ],
+    ids=["monitor-threshold", "monitor-stop_on_nan", "finder-num_step", "find_lr"],
+)
+def test_unknown_keyword_names_it_lists_the_valid_ones_and_guesses(
+    make, wrong, meant, valid
+):
+    message = assert_refused(lambda: make(**{wrong: 1.0}), TypeError, wrong)
+    assert f"`{meant}` instead of `{wrong}`" in message
+    assert "Valid arguments:" in message and valid in message
+    assert "self" not in message.split("Valid arguments:")[1]
+
+
+@pytest.mark.parametrize(
+    ("lrs", "losses", "raw"),
+    [
+        ([1e-3, 1e-2], [1.0], [1.0]),
+        ([1e-3, 1e-2], [1.0, 0.9], [1.0]),
+        ([1e-3], [1.0, 0.9], [1.0, 0.9]),
+        ([[1e-3, 1e-2]], [[1.0, 0.9]], [[1.0, 0.9]]),
+    ],
+    ids=["losses-short", "raw-short", "lrs-short", "2-d"],
+)
+def test_lr_finder_result_lengths(lrs, losses, raw):
+    message = assert_refused(
+        lambda: LRFinderResult(lrs, losses, raw), ValueError, "losses"
+    )
+    assert "Received: lrs of shape" in message
+
+
+def test_plot_install_hints_are_double_quoted():
+    """`pip install "keras-seqfix[plot]"`: works in bash, zsh and Windows cmd."""
+    root = pathlib.Path(__file__).resolve().parents[2] / "keras_seqfix"
+    hints = []
+    for path in root.rglob("*.py"):
+        for line in path.read_text().splitlines():
+            if "keras-seqfix[plot]" in line:
+                hints.append((path.name, line.strip()))
+    assert len(hints) >= 5
+    for name, line in hints:
+        assert re.search(r'pip install \\?"keras-seqfix\[plot\]\\?"|^"keras', line), (
+            name,
+            line,
+        )
 
 
 # --- find_lr: arguments, data and model, with nothing of the user's changed ----
@@ -195,6 +274,56 @@ def _bad_data(x, y):
         pytest.param(x, None, {}, ValueError, "y", id="no-y"),
         pytest.param(x, y.astype(str), {}, ValueError, "y", id="string-labels"),
         pytest.param(iter([x]), y, {}, TypeError, "x", id="generator"),
+        pytest.param(x[:, :3], y, {}, ValueError, "x", id="x-too-few-features"),
+        pytest.param(x[:, :, None], y, {}, ValueError, "x", id="x-one-rank-too-many"),
+        pytest.param(
+            x,
+            y,
+            {"class_weight": {0: -1.0, 1: 1.0, 2: 1.0}},
+            ValueError,
+            "class_weight",
+            id="negative-class-weight",
+        ),
+        pytest.param(
+            x,
+            y,
+            {"class_weight": {0: 1.0, 1: np.nan, 2: 1.0}},
+            ValueError,
+            "class_weight",
+            id="nan-class-weight",
+        ),
+        pytest.param(
+            x,
+            y,
+            {"class_weight": {0: np.inf, 1: 1.0, 2: 1.0}},
+            ValueError,
+            "class_weight",
+            id="inf-class-weight",
+        ),
+        pytest.param(
+            x,
+            y,
+            {"class_weight": {0: 0.0, 1: 0.0, 2: 0}},
+            ValueError,
+            "class_weight",
+            id="all-zero-class-weight",
+        ),
+        pytest.param(
+            x,
+            y,
+            {"class_weight": {0: "1", 1: 1.0, 2: 1.0}},
+            TypeError,
+            "class_weight",
+            id="string-class-weight",
+        ),
+        pytest.param(
+            x,
+            y,
+            {"class_weight": [1.0, 2.0, 3.0]},
+            TypeError,
+            "class_weight",
+            id="list-class-weight",
+        ),
     ]
 
 
@@ -212,6 +341,39 @@ def test_find_lr_bad_data(model, x, y, extra, error, name):
         arrays=arrays,
         model=model,
     )
+
+
+def test_find_lr_wrong_x_shape_names_the_expected_and_received_shapes(model, data):
+    x, y = data
+    message = assert_refused(
+        lambda: find_lr(model, x[:, :3], y, verbose=0, num_steps=5),
+        ValueError,
+        "x",
+        arrays=(x, y),
+        model=model,
+    )
+    assert "(None, 4)" in message and "(48, 3)" in message
+
+
+def test_find_lr_negative_class_weight_names_the_class(model, data):
+    x, y = data
+    message = assert_refused(
+        lambda: find_lr(
+            model, x, y, verbose=0, num_steps=5, class_weight={0: 1.0, 2: -0.5}
+        ),
+        ValueError,
+        "class_weight",
+        model=model,
+    )
+    assert "class_weight[2]=-0.5" in message and "class 2" in message
+
+
+def test_find_lr_valid_class_weight_still_runs(model, data):
+    x, y = data
+    result = find_lr(
+        model, x, y, verbose=0, num_steps=8, class_weight={0: 0.0, 1: 2.0, 2: 1}
+    )
+    assert len(result.lrs) > 0
 
 
 def test_find_lr_one_hot_labels_for_a_sparse_loss_say_how_to_fix_it(model, data):
