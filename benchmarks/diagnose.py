@@ -78,6 +78,10 @@ def run_case(name, seed, spec=None):
 
 
 def summarize(results):
+    """Counts and times over `results`; void cases (a fault that did not show)
+    are counted apart and scored neither way."""
+    void = [r for r in results if "void" in r]
+    results = [r for r in results if "void" not in r]
     faults = [r for r in results if r["expected"] is not None]
     controls = [r for r in results if r["expected"] is None]
     seconds = [r["seconds"] for r in results if "seconds" in r]
@@ -89,6 +93,7 @@ def summarize(results):
         "top3": sum(bool(r.get("top3")) for r in faults) / max(len(faults), 1),
         "false_alarms": sum(not r.get("healthy", False) for r in controls),
         "errors": sum("error" in r for r in results),
+        "void": len(void),
         "median_seconds": statistics.median(seconds) if seconds else None,
         "max_seconds": max(seconds) if seconds else None,
         "median_cpu_seconds": statistics.median(cpu) if cpu else None,
@@ -120,6 +125,9 @@ def _interleaved(names):
 
 
 def print_row(r):
+    if "void" in r:
+        print(f"{r['case']:<40} {r['expected']:<28} VOID {r['void']}")
+        return
     if "error" in r:
         print(f"{r['case']:<40} {r['expected'] or 'healthy':<28} ERROR {r['error']}")
         return

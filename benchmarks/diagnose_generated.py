@@ -426,10 +426,32 @@ def make(case):
             _optimizer(case), "sparse_categorical_crossentropy", metrics=["accuracy"]
         )
         hist = big.fit(x, y, validation_data=val, epochs=120, batch_size=25, verbose=0)
+        _check_overfits(hist.history)
         model, kwargs["history"] = big, hist.history
     elif fault == "train_inference_discrepancy":
         model.fit(x, y, epochs=3, batch_size=32, verbose=0)
     return model, x, y, kwargs
+
+
+class FaultNotInjected(Exception):
+    """The injection ran but the fault did not show: the case is void, neither
+    a fault case nor a healthy control (it is listed, not scored)."""
+
+
+def _check_overfits(history):
+    """Overfitting is a behaviour, not an edit: on easy data a 512-unit MLP on
+    100 samples still generalises. The case counts only where the history
+    shows it (validation accuracy 10 points below training, or validation loss
+    20% above its best at the end), read from the case alone, never from
+    `diagnose`."""
+    gap = history["accuracy"][-1] - history["val_accuracy"][-1]
+    val = history["val_loss"]
+    rise = val[-1] / max(min(val), 1e-8) - 1
+    if gap < 0.1 and rise < 0.2:
+        raise FaultNotInjected(
+            f"no overfitting to find: training minus validation accuracy "
+            f"{gap:.2f}, validation loss {rise:.0%} above its best"
+        )
 
 
 def main(argv=None):
@@ -462,6 +484,9 @@ def main(argv=None):
         spec = {"fn": functools.partial(make, case), "expected": case["expected"]}
         try:
             result = run_case(case["name"], args.seed, spec)
+        except FaultNotInjected as exc:
+            result = {"case": case["name"], "expected": case["expected"]}
+            result["void"] = str(exc)
         except Exception as exc:  # a broken case is reported, the run goes on
             traceback.print_exc()
             result = {
@@ -480,7 +505,8 @@ def main(argv=None):
     print(
         f"\nseed {args.seed}: {s['fault_cases']} fault cases, top-1 {s['top1']:.0%}, "
         f"top-3 {s['top3']:.0%}; {s['healthy_controls']} healthy controls, "
-        f"{s['false_alarms']} false alarms; {s['errors']} errors; median "
+        f"{s['false_alarms']} false alarms; {s['errors']} errors; "
+        f"{s['void']} void; median "
         f"{s['median_seconds']} s, max {s['max_seconds']} s "
         f"({time.time() - started:.0f} s in all)"
     )

@@ -207,7 +207,9 @@ def _diagnose_summary_row(label, record):
 def _diagnose_misses(cases):
     rows = []
     for c in cases:
-        if "error" in c:
+        if "void" in c:
+            rows.append(f"| `{c['case']}` | `{c['expected']}` | void | {c['void']} |")
+        elif "error" in c:
             rows.append(
                 f"| `{c['case']}` | {c['expected'] or 'healthy'} | error | "
                 f"{c['error'][:80]} |"
@@ -254,6 +256,8 @@ def _diagnose_generated(record):
     per = {}
     for seed in runs:
         for c in runs[seed]["cases"]:
+            if "void" in c:
+                continue
             key = c["expected"] or "healthy"
             row = per.setdefault(key, {"n": 0, "top1": 0, "top3": 0, "instead": []})
             row["n"] += 1

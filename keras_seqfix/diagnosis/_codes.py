@@ -219,3 +219,8 @@ def catalogue_markdown():
         cause, evidence, fix = CATALOGUE[code]
         lines.append(f"| `{code}` | {cause} | {evidence} | `{fix}` |")
     return "\n".join(lines)
+
+
+#: The codes that say the model does not learn, whatever the cause: the
+#: reference and the over-time gradient look for what explains them.
+FAILURES = ("no_signal", "underfitting", "architecture_mismatch")

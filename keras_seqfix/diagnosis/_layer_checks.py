@@ -14,6 +14,7 @@
 
 import math
 
+from keras_seqfix.diagnosis._codes import FAILURES
 from keras_seqfix.diagnosis._inputs import all_layers
 from keras_seqfix.diagnosis.finding import make_finding
 
@@ -234,3 +235,67 @@ def check_train_inference(ctx):
         else:
             fix += "# or: ksf.build_lstm_classifier(..., dropout=0.2)"
     return [make_finding("train_inference_discrepancy", score, title, evidence, fix)]
+
+
+#: Causes that keep a model from learning by themselves, each measured by its
+#: own check: found at medium or above, one of them explains the failure.
+OTHER_EXPLANATIONS = (
+    "label_loss_mismatch",
+    "output_activation_mismatch",
+    "invalid_values",
+    "unscaled_inputs",
+    "padding_without_mask",
+    "per_frame_augmentation",
+    "frame_feature_width",
+    "lr_too_high",
+    "lr_too_low",
+    "vanishing_gradients",
+    "exploding_gradients",
+)
+_HEAVY_DROPOUT_SCORE = 0.8
+
+
+def heavy_dropout_explains(findings, ctx):
+    """A model that does not learn, with a dropout rate of 0.6 or more and no
+    other cause found: the dropout is the first thing to change.
+
+    The measured train/inference gap (`check_train_inference`) may not show it,
+    since a model that learns nothing has a high loss in both modes; where it
+    did, its finding is raised to the same score. Like a root cause found with
+    confidence, the explanation ranks above the failures it produces: those are
+    scaled by 0.75 (as `_rank` does).
+    """
+    from keras_seqfix.diagnosis.finding import severity_of
+
+    if any(f.code in OTHER_EXPLANATIONS and f.score >= 0.4 for f in findings):
+        return
+    failures = [f for f in findings if f.code in FAILURES and f.score >= 0.4]
+    rate, layer = _max_dropout(ctx.model)
+    if not failures or rate < 0.6:
+        return
+    for f in failures:
+        f.score = round(f.score * 0.75, 3)
+        f.severity = severity_of(f.score)
+    measured = [f for f in findings if f.code == "train_inference_discrepancy"]
+    if measured:
+        for f in measured:
+            f.score = max(f.score, _HEAVY_DROPOUT_SCORE)
+            f.severity = severity_of(f.score)
+            f.evidence["failures"] = ", ".join(g.code for g in failures)
+        return
+    evidence = {
+        "max_dropout_rate": rate,
+        "failures": ", ".join(f.code for f in failures),
+    }
+    if layer is not None:
+        evidence["max_dropout_layer"] = layer
+    title = (
+        f"Dropout {rate:g} ({layer}) keeps {1 - rate:.0%} of the units in "
+        f"training, and the model does not learn ({failures[0].code})"
+    )
+    fix = "keras.layers.Dropout(0.2)  # instead of the heavier rate, then fit again"
+    findings.append(
+        make_finding(
+            "train_inference_discrepancy", _HEAVY_DROPOUT_SCORE, title, evidence, fix
+        )
+    )

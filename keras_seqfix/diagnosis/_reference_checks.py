@@ -7,6 +7,8 @@ import math
 import keras
 import numpy as np
 
+from keras_seqfix.diagnosis import _layer_checks
+from keras_seqfix.diagnosis._codes import FAILURES
 from keras_seqfix.diagnosis._reference import clearly_above_chance
 from keras_seqfix.diagnosis.finding import Finding, severity_of
 
@@ -99,24 +101,23 @@ def class_probabilities(ctx, x, batch_size=256):
 
 
 def architecture_mismatch(ctx, reference, view):
-    """The reference does far better than the user's trained model."""
+    """The reference does far better than the user's trained model.
+
+    On `validation_data`, a model that fits its own training samples as well
+    as the reference generalises has the capacity and the inputs it needs: the
+    gap is one of variance, and is said as `overfitting` (with the reference's
+    figure as evidence), not as the wrong architecture.
+    """
     if view is None or not clearly_above_chance(reference):
         return []
     ref, mine = reference["balanced_accuracy"], view["balanced_accuracy"]
     n = max(min(view["samples"], reference["held_out"]), 1)
-    # Two standard errors of a difference of two accuracies near `ref`.
-    margin = max(0.1, 2 * math.sqrt(2 * max(ref * (1 - ref), 0.02) / n))
+    margin = _margin(ref, n)
     gap = ref - mine
     ctx.measurements["reference_gap"] = round(gap, 4)
     if gap < margin:
         return []
-    score = min(0.55 + gap, 0.9)
     on_train = view["on"].startswith("x")
-    title = (
-        f"A {reference['seconds']:.1f} s reference ({reference['name']}) reaches "
-        f"{ref:.2f} balanced accuracy held out; your trained model "
-        f"{mine:.2f} on {'its own training samples' if on_train else view['on']}"
-    )
     evidence = {
         "reference_balanced_accuracy": round(ref, 4),
         "model_balanced_accuracy": round(mine, 4),
@@ -124,6 +125,21 @@ def architecture_mismatch(ctx, reference, view):
         "margin": round(margin, 4),
         "model_scored_on": view["on"],
     }
+    if not on_train:
+        fitted = _training_balanced_accuracy(ctx)
+        ctx.measurements["model_train_balanced_accuracy"] = round(fitted, 4)
+        if fitted - mine >= margin and fitted >= ref - margin:
+            return [_variance_gap(ref, mine, fitted, gap, evidence)]
+    score = min(0.55 + gap, 0.9)
+    title = (
+        f"A {reference['seconds']:.1f} s reference ({reference['name']}) reaches "
+        f"{ref:.2f} balanced accuracy held out; your trained model "
+        f"{mine:.2f} on {'its own training samples' if on_train else view['on']}"
+    )
+    order = order_free(ctx)
+    if order:
+        evidence["order_free"] = True
+        title += "; its output ignores the order of the steps"
     return [
         Finding(
             "architecture_mismatch",
@@ -134,6 +150,82 @@ def architecture_mismatch(ctx, reference, view):
             score,
         )
     ]
+
+
+def _margin(ref, n):
+    """Two standard errors of a difference of two accuracies near `ref`."""
+    return max(0.1, 2 * math.sqrt(2 * max(ref * (1 - ref), 0.02) / n))
+
+
+def _training_balanced_accuracy(ctx):
+    """The user's model on the reference's sample of its training rows."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    rows = ctx.reference_rows
+    x, ids = ctx.x[rows], ctx.labels.ids[rows]
+    keep = ids >= 0
+    if x.dtype.kind == "f":
+        keep &= np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+    if keep.sum() < 2:
+        return math.nan
+    predicted = class_probabilities(ctx, x[keep]).argmax(axis=1)
+    return float(balanced_accuracy_score(ids[keep], predicted))
+
+
+def _variance_gap(ref, mine, fitted, gap, evidence):
+    score = min(0.55 + gap, 0.85)
+    evidence = {**evidence, "model_train_balanced_accuracy": round(fitted, 4)}
+    title = (
+        f"Overfitting: your model reaches {fitted:.2f} balanced accuracy on its "
+        f"training samples and {mine:.2f} on validation_data, where a reference "
+        f"reaches {ref:.2f} held out: it fits, it does not generalise"
+    )
+    fix = (
+        'model.fit(..., validation_data=(x_val, y_val), callbacks=[ksf.early_stopping("patient")])\n'
+        "# and regularise: dropout, augmentation (ksf.TimeSeriesAugmentation /\n"
+        "# ksf.SequenceAugmentation), a smaller model, or more data"
+    )
+    return Finding("overfitting", severity_of(score), title, evidence, fix, score)
+
+
+#: Steps are the second axis of every input diagnose reads (tokens, series,
+#: clips); a model whose outputs are the same, to float tolerance, for the
+#: samples with their steps reversed and shuffled cannot read their order.
+_ORDER_ROWS, _ORDER_TOLERANCE = 64, 1e-4
+
+
+def order_free(ctx):
+    """Whether the model's output ignores the order of the input steps.
+
+    `None` when it cannot be told: fewer than 4 steps, or outputs that do not
+    vary across samples (a constant model is trivially order-free).
+    """
+    x = ctx.x
+    if x.ndim < 2 or x.shape[1] < 4:
+        return None
+    rows = x[:_ORDER_ROWS]
+    if x.dtype.kind == "f":
+        rows = rows[np.isfinite(rows.reshape(len(rows), -1)).all(axis=1)]
+    if len(rows) < 2:
+        return None
+    rng = np.random.default_rng(0)
+    steps = rows.shape[1]
+    out = _outputs(ctx.model, rows)
+    scale = 1.0 + float(np.abs(out).max())
+    if float(out.std(axis=0).max()) <= _ORDER_TOLERANCE * scale:
+        return None
+    for order in (np.arange(steps)[::-1], rng.permutation(steps)):
+        moved = _outputs(ctx.model, rows[:, order])
+        if float(np.abs(moved - out).max()) > _ORDER_TOLERANCE * scale:
+            return False
+    return True
+
+
+def _outputs(model, x):
+    out = model(x, training=False)
+    return np.asarray(keras.ops.convert_to_numpy(out), dtype="float64").reshape(
+        len(x), -1
+    )
 
 
 def _builder_fix(ctx):
@@ -252,15 +344,33 @@ def demote_no_signal(findings, reference, ctx=None):
         if ctx is not None and not any(
             g.code == "architecture_mismatch" for g in findings
         ):
-            findings.extend(_copy_does_not_learn(ctx, reference))
+            findings.extend(_copy_does_not_learn(ctx, reference, findings))
 
 
 # Medium, below the root causes found with confidence: the probe's short training
-# is a weaker witness than a trained model (`architecture_mismatch` above).
-_COPY_SCORE = 0.45
+# is a weaker witness than a trained model (`architecture_mismatch` above). Only
+# where the model cannot fit one batch either (`underfitting`): a model that fits
+# a batch but whose copy generalises nothing in the probe's few steps may need
+# more steps, so that alone is low.
+_COPY_SCORE, _COPY_ALONE_SCORE = 0.45, 0.3
+# A model whose output ignores the order of the steps, and whose copy learns
+# nothing where an order-reading reference does, is the architecture's doing:
+# it ranks above the failures it explains, which are scaled by 0.75.
+_ORDER_FREE_SCORE = 0.7
+# Causes that by themselves keep a fresh copy from learning, each measured by
+# its own check: when one is found at medium or above (score 0.4), the copy's
+# failure is its consequence, not a second cause.
+_STOPS_LEARNING = frozenset(
+    {
+        *_layer_checks.OTHER_EXPLANATIONS,
+        "train_inference_discrepancy",
+        # A low balanced accuracy of a short probe is what imbalance gives.
+        "class_imbalance",
+    }
+)
 
 
-def _copy_does_not_learn(ctx, reference):
+def _copy_does_not_learn(ctx, reference, findings=()):
     """The probe's fresh copy, trained on real labels, stays near chance while
     the reference learns them: the data has the signal, the model (or how it is
     trained) does not reach it."""
@@ -270,9 +380,20 @@ def _copy_does_not_learn(ctx, reference):
         return []
     ref = reference["balanced_accuracy"]
     n = max(probe.holdout_samples, 1)
-    margin = max(0.1, 2 * math.sqrt(2 * max(ref * (1 - ref), 0.02) / n))
+    margin = _margin(ref, n)
     if ref - mine < margin:
         return []
+    explained = [
+        f.code for f in findings if f.code in _STOPS_LEARNING and f.score >= 0.4
+    ]
+    if explained:
+        ctx.notes.append(
+            "architecture_mismatch not claimed: the probe's copy learns nothing "
+            f"({mine:.2f} against the reference's {ref:.2f}), which "
+            f"{explained[0]} explains"
+        )
+        return []
+    order = order_free(ctx)
     steps, rate = probe.steps_run, probe.probe_lr
     trained = f"trained {steps} steps" if steps else "trained briefly"
     if rate:
@@ -290,13 +411,26 @@ def _copy_does_not_learn(ctx, reference):
         "margin": round(margin, 4),
         "model_scored_on": "the probe's copy on its holdout",
     }
+    cannot_fit = [f for f in findings if f.code == "underfitting" and f.score >= 0.4]
+    score = _COPY_SCORE if cannot_fit else _COPY_ALONE_SCORE
+    if order:
+        evidence["order_free"] = True
+        title += (
+            "; its output is the same for any order of the steps (order-free "
+            "pooling), so it cannot read what the reference reads"
+        )
+        score = _ORDER_FREE_SCORE
+        for f in findings:
+            if f.code in FAILURES:
+                f.score = round(f.score * 0.75, 3)
+                f.severity = severity_of(f.score)
     return [
         Finding(
             "architecture_mismatch",
-            severity_of(_COPY_SCORE),
+            severity_of(score),
             title,
             evidence,
             _builder_fix(ctx),
-            _COPY_SCORE,
+            score,
         )
     ]

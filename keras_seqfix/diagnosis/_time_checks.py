@@ -22,12 +22,12 @@ import math
 import keras
 import numpy as np
 
+from keras_seqfix.diagnosis._codes import FAILURES
 from keras_seqfix.diagnosis._reference import clearly_above_chance
 from keras_seqfix.diagnosis.finding import make_finding
 
 _MIN_STEPS = 40  # below this, every recurrent cell reaches the start
 _REACH = 1e-3  # early-step influence under a thousandth of a late step's
-_FAILURES = ("no_signal", "underfitting", "architecture_mismatch")
 
 
 def step_reach(model, x, seed, size=64):
@@ -61,7 +61,7 @@ def vanishing_over_time(ctx, reference, findings, *, max_samples):
     from keras_seqfix.diagnosis._reference import fit_reference
 
     steps = ctx.x.shape[1] if ctx.x.ndim >= 2 else 0
-    failed = any(f.code in _FAILURES and f.score >= 0.15 for f in findings)
+    failed = any(f.code in FAILURES and f.score >= 0.15 for f in findings)
     if not ctx.info.has_recurrent or steps < _MIN_STEPS or not failed:
         return []
     if not clearly_above_chance(reference):

@@ -10,6 +10,7 @@ from keras_seqfix._labels import label_info
 from keras_seqfix.diagnosis import (
     _data_checks,
     _history_checks,
+    _layer_checks,
     _model_checks,
     _reference_checks,
     _structure_checks,
@@ -198,6 +199,7 @@ def diagnose(
     _reference_checks.demote_no_signal(findings, ref, ctx)
     if ref is not None:
         findings += _over_time(ctx, ref, findings, max_samples, log)
+    _layer_checks.heavy_dropout_explains(findings, ctx)
     findings = _rank(findings)
     ctx.measurements["seconds"] = round(time.perf_counter() - start, 2)
     log(f"done: {len(findings)} findings")

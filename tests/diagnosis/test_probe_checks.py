@@ -2,6 +2,7 @@
 top 3 (top 1 where it is clearly the main cause); a healthy set-up stays healthy."""
 
 import math
+import types
 
 import keras
 import numpy as np
@@ -448,3 +449,46 @@ def test_balanced_accuracy_needs_three_standard_errors_of_the_small_classes():
     assert not learned([350, 50], 0.6)
     assert learned([350, 50], 0.7)
     assert learned([200, 200], 0.6)  # balanced classes: 0.6 is 4 standard errors
+
+
+def _dropout_model(rate):
+    model = keras.Sequential(
+        [
+            keras.Input((8, 2)),
+            keras.layers.GRU(4),
+            keras.layers.Dropout(rate, name="heavy"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def test_heavy_dropout_explains_a_model_that_does_not_learn():
+    from keras_seqfix.diagnosis._layer_checks import heavy_dropout_explains
+
+    def run(rate, *others):
+        ctx = types.SimpleNamespace(model=_dropout_model(rate))
+        findings = [
+            Finding("underfitting", "high", "cannot fit a batch", {}, "fix", 0.8),
+            *others,
+        ]
+        heavy_dropout_explains(findings, ctx)
+        return findings
+
+    findings = run(0.9)
+    [dropout] = [f for f in findings if f.code == "train_inference_discrepancy"]
+    assert dropout.evidence["max_dropout_rate"] == 0.9
+    assert dropout.evidence["max_dropout_layer"] == "heavy"
+    assert "Dropout(0.2)" in dropout.fix
+    underfitting = findings[0]
+    assert underfitting.score == 0.6 < dropout.score  # the explanation ranks first
+    # A moderate rate, or another cause found at medium, is not the explanation.
+    assert [f.code for f in run(0.5)] == ["underfitting"]
+    other = Finding("lr_too_low", "medium", "rate too low", {}, "fix", 0.5)
+    assert [f.code for f in run(0.9, other)] == ["underfitting", "lr_too_low"]
+    # A gap already measured is raised to the same rank, not found twice.
+    gap = Finding("train_inference_discrepancy", "high", "gap", {}, "fix", 0.75)
+    findings = run(0.9, gap)
+    assert [f.code for f in findings] == ["underfitting", "train_inference_discrepancy"]
+    assert gap.score == 0.8 > findings[0].score

@@ -3,6 +3,7 @@
 the benchmarks: sine frequencies, token markers, a square moving left or right."""
 
 import json
+import types
 
 import keras
 import numpy as np
@@ -283,3 +284,133 @@ def test_a_weak_reference_does_not_call_clean_labels_noisy():
     assert ctx.measurements["label_issue_fraction"] > 0.2
     assert ctx.measurements["reference_error_on_unflagged"] > 0.15
     assert any("too weak a judge" in note for note in ctx.notes)
+
+
+def _pooled_and_recurrent(x):
+    pooled = keras.Sequential(
+        [
+            keras.Input(x.shape[1:]),
+            keras.layers.Dense(4, activation="tanh"),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    recurrent = keras.Sequential(
+        [
+            keras.Input(x.shape[1:]),
+            keras.layers.GRU(4),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    silent = keras.Sequential(
+        [
+            keras.Input(x.shape[1:]),
+            keras.layers.Rescaling(0.0),
+            keras.layers.GRU(4),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    return pooled, recurrent, silent
+
+
+def test_order_free_tells_pooling_over_steps_from_a_recurrent_model():
+    x, y = _sines(40, steps=16)
+    pooled, recurrent, silent = _pooled_and_recurrent(x)
+    ctx = _context(x, y)
+    verdicts = []
+    for model in (pooled, recurrent, silent):
+        ctx.model = model
+        verdicts.append(_reference_checks.order_free(ctx))
+    # A model with one output for every input cannot be told: None, not True.
+    assert verdicts == [True, False, None]
+    tokens, labels = _tokens(40)
+    bag = keras.Sequential(
+        [
+            keras.Input(tokens.shape[1:], dtype="int32"),
+            keras.layers.Embedding(64, 4),
+            keras.layers.GlobalMaxPooling1D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    ctx = _context(tokens, labels)
+    ctx.model = bag
+    assert _reference_checks.order_free(ctx) is True
+
+
+def _gap_inputs(fitted, monkeypatch, model):
+    x, y = _sines(40, steps=16)
+    ctx = _context(x, y, x[:20], y[:20])
+    ctx.model, ctx.reference_rows = model, np.arange(40)
+    ctx.info = types.SimpleNamespace(units=2)  # what the builder fix reads
+    monkeypatch.setattr(
+        _reference_checks, "_training_balanced_accuracy", lambda ctx: fitted
+    )
+    reference = {
+        "balanced_accuracy": 0.95,
+        "chance_balanced_accuracy": 0.5,
+        "held_out": 100,
+        "seconds": 1.0,
+        "name": "MiniRocket + ridge",
+    }
+    view = {"on": "validation_data", "balanced_accuracy": 0.6, "samples": 100}
+    return ctx, reference, view
+
+
+def test_a_model_that_fits_its_training_samples_is_overfitting_not_mismatched(
+    monkeypatch,
+):
+    x, _ = _sines(4, steps=16)
+    _, recurrent, _ = _pooled_and_recurrent(x)
+    ctx, reference, view = _gap_inputs(1.0, monkeypatch, recurrent)
+    [finding] = _reference_checks.architecture_mismatch(ctx, reference, view)
+    assert finding.code == "overfitting"
+    assert finding.evidence["model_train_balanced_accuracy"] == 1.0
+    assert finding.evidence["reference_balanced_accuracy"] == 0.95
+    # Fitting the training samples no better than the validation ones: the
+    # model cannot reach what the reference reaches.
+    ctx, reference, view = _gap_inputs(0.62, monkeypatch, recurrent)
+    [finding] = _reference_checks.architecture_mismatch(ctx, reference, view)
+    assert finding.code == "architecture_mismatch"
+    assert "order_free" not in finding.evidence
+
+
+def _copy_at_chance(model, findings):
+    x, y = _sines(40, steps=16)
+    ctx = _context(x, y)
+    ctx.model, ctx.info = model, types.SimpleNamespace(units=2)
+    ctx.probe.val_bacc_real, ctx.probe.holdout_samples = 0.5, 100
+    reference = {
+        "balanced_accuracy": 0.95,
+        "chance_balanced_accuracy": 0.5,
+        "held_out": 100,
+        "seconds": 1.0,
+        "name": "MiniRocket + ridge",
+    }
+    findings = [Finding("no_signal", "high", "no signal", {}, "fix", 0.8), *findings]
+    _reference_checks.demote_no_signal(findings, reference, ctx)
+    return [f for f in findings if f.code == "architecture_mismatch"], ctx
+
+
+def test_a_copy_that_learns_nothing_names_order_free_pooling_and_yields_to_causes():
+    x, _ = _sines(4, steps=16)
+    pooled, recurrent, _ = _pooled_and_recurrent(x)
+    stalls = Finding("underfitting", "high", "cannot fit a batch", {}, "fix", 0.8)
+    [order_free], _ = _copy_at_chance(pooled, [stalls])
+    assert order_free.evidence["order_free"] is True
+    assert order_free.score == 0.7 and "order of the steps" in order_free.title
+    assert stalls.score == 0.6  # the failure it explains ranks below it
+    stalls = Finding("underfitting", "high", "cannot fit a batch", {}, "fix", 0.8)
+    [plain], _ = _copy_at_chance(recurrent, [stalls])
+    assert plain.score == 0.45 and "order_free" not in plain.evidence
+    # A model that fits a batch but whose copy learns nothing in the probe's
+    # few steps may need more steps: low, below the alarm line.
+    [alone], _ = _copy_at_chance(recurrent, [])
+    assert alone.severity == "low"
+    # A cause that by itself keeps the copy from learning explains it.
+    low = Finding("lr_too_low", "medium", "rate too low", {}, "fix", 0.5)
+    found, ctx = _copy_at_chance(recurrent, [low])
+    assert found == [] and any("lr_too_low explains" in n for n in ctx.notes)
+    # ... but not one found at low severity only.
+    weak = Finding("lr_too_low", "low", "rate too low", {}, "fix", 0.3)
+    found, _ = _copy_at_chance(recurrent, [weak])
+    assert [f.code for f in found] == ["architecture_mismatch"]
