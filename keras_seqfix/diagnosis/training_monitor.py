@@ -12,6 +12,7 @@ from keras_seqfix._validation import (
     Interval,
     Options,
     Real,
+    checked_signature,
     validate_params,
 )
 from keras_seqfix.diagnosis.finding import Finding, severity_of
@@ -117,6 +118,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         [('lr_too_high', 'divergence')]
     """
 
+    @checked_signature
     def __init__(
         self,
         *,
@@ -154,6 +156,7 @@ class TrainingMonitor(keras.callbacks.Callback):
             min_delta,
             min_relative_delta,
             0.01,
+            stacklevel=4,  # the caller, past `checked_signature`'s wrapper
         )
         self.divergence_factor = divergence_factor
         self.oscillation_window = oscillation_window
@@ -209,13 +212,25 @@ class TrainingMonitor(keras.callbacks.Callback):
             lines = fix.replace("\n", "\n      ")
             print(f"\nTrainingMonitor [{code}] {message}\n  fix: {lines}", flush=True)
         if condition == "divergence" and self.stop_on_divergence and self._model:
-            self.model.stop_training = True
+            self._stop_fit()
+
+    def _stop_fit(self):
+        # Not `self.model` on JAX: that property syncs the model's variables from
+        # the trainer's step state (`jax_state_sync`). Under async dispatch this
+        # runs on Keras's callback thread while the next step may already have
+        # been given (donated) that state, so the sync would read deleted buffers
+        # ("Array has been deleted"). Setting the flag needs no sync; on the
+        # other backends `self.model` also unwraps a torch DDP wrapper.
+        model = self._model if keras.backend.backend() == "jax" else self.model
+        model.stop_training = True
 
     # Batch-level on purpose: a loss that becomes NaN or blows up within an epoch
     # is reported (and, with `stop_on_divergence`, stops `fit`) at that batch,
     # not at the end of an epoch of wasted steps. Safe for Keras's asynchronous
     # batch dispatch (`async_safe`, used on JAX): the check only reads
-    # `logs["loss"]` and runs under a lock, so the hook does not make `fit` wait.
+    # `logs["loss"]` (an output of the step, never donated to the next one),
+    # runs under a lock and stops `fit` without syncing the model's state (see
+    # `_stop_fit`), so the hook does not make `fit` wait.
     async_safe = True
 
     def on_train_batch_end(self, batch, logs=None):
