@@ -248,3 +248,29 @@ def test_diagnose_tables_render_both_seeds_and_the_misses(hooks):
     public = hooks.render("<!-- results:diagnose_public -->")
     cases = json.loads((hooks.RESULTS / "diagnose_public.json").read_text())["cases"]
     assert all(f"`{c['case']}`" in public for c in cases)
+
+
+def test_void_generated_cases_are_listed_and_not_scored(hooks):
+    case = {"case": "s9_000_x_dense_overfitting", "expected": "overfitting"}
+    run = {
+        "date": "2026-12-03",
+        "commit": "abc1234",
+        "machine": "m",
+        "backend": "tensorflow",
+        "role": "held out",
+        "summary": {
+            "fault_cases": 0,
+            "top1": 0,
+            "top3": 0,
+            "healthy_controls": 0,
+            "false_alarms": 0,
+            "errors": 0,
+            "median_seconds": 0.0,
+            "max_seconds": 0.0,
+        },
+        "cases": [{**case, "void": "no overfitting to find"}],
+    }
+    text = hooks._diagnose_generated({"runs": {"9": run}})
+    assert "| `s9_000_x_dense_overfitting` | `overfitting` | void |" in text
+    per_code = text.split("ranked first instead |")[1].split("Misses")[0]
+    assert "`overfitting`" not in per_code  # not scored
