@@ -107,15 +107,20 @@ def check_token_ids(name, value, *, vocab_size):
 def check_numeric_inputs(owner, inputs):
     """Refuse `inputs` of a layer that are strings.
 
-    Called at the start of a layer's `call`, before the first cast would fail
-    deep inside the backend ("Cast string to float is not supported").
+    Called before the first cast would fail deep inside the backend ("Cast
+    string to float is not supported"); the augmentation layers call it from
+    `__call__` (`keras_seqfix.layers._numeric_inputs`), before Keras converts
+    the inputs. NumPy string arrays (`<U1`) count as strings.
     """
     import keras
 
+    kind = getattr(getattr(inputs, "dtype", None), "kind", None)
     try:
         dtype = keras.backend.standardize_dtype(inputs.dtype)
     except (AttributeError, ValueError):
-        return
+        if kind not in ("U", "S"):  # NumPy's str and bytes dtypes
+            return
+        dtype = f"string ({inputs.dtype})"
     if dtype == "string" or dtype.startswith("str"):
         raise TypeError(
             f"`inputs` of `{owner}` should be numbers (a float or integer tensor). "

@@ -3,7 +3,6 @@
 import keras
 from keras import ops
 
-from keras_seqfix._array_checks import check_numeric_inputs
 from keras_seqfix._backend.dtypes import augmentation_dtypes
 from keras_seqfix._backend.private_api import (
     transformation_parameters,
@@ -19,6 +18,7 @@ from keras_seqfix._validation import (
     validate_params,
 )
 from keras_seqfix.layers import _affine, _plan
+from keras_seqfix.layers._numeric_inputs import NumericInputsMixin
 
 
 def _factor(low, high, closed="both"):
@@ -83,7 +83,7 @@ def _check_value_range(value_range):
 
 
 @keras.saving.register_keras_serializable(package="keras_seqfix")
-class SequenceAugmentation(keras.layers.Layer):
+class SequenceAugmentation(NumericInputsMixin, keras.layers.Layer):
     """Augment image sequences with one random transformation per sequence.
 
     `keras.layers.TimeDistributed(keras.layers.RandomRotation(...))` and the per-frame
@@ -288,7 +288,6 @@ class SequenceAugmentation(keras.layers.Layer):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), output)
 
     def call(self, inputs, training=True):
-        check_numeric_inputs("SequenceAugmentation", inputs)
         work, output = augmentation_dtypes(inputs, self.compute_dtype)
         x = ops.cast(inputs, work)
         if not training:

@@ -3,7 +3,6 @@
 import keras
 from keras import ops
 
-from keras_seqfix._array_checks import check_numeric_inputs
 from keras_seqfix._backend.dtypes import augmentation_dtypes
 from keras_seqfix._validation import (
     Integral,
@@ -13,6 +12,7 @@ from keras_seqfix._validation import (
     validate_params,
 )
 from keras_seqfix.layers import _time_ops
+from keras_seqfix.layers._numeric_inputs import NumericInputsMixin
 
 _STD = [Interval(Real, 0, None, closed="left")]  # a finite standard deviation >= 0
 # One declared place for the constructor's constraints (see `_validation`).
@@ -28,7 +28,7 @@ _CONSTRAINTS = {
 
 
 @keras.saving.register_keras_serializable(package="keras_seqfix")
-class TimeSeriesAugmentation(keras.layers.Layer):
+class TimeSeriesAugmentation(NumericInputsMixin, keras.layers.Layer):
     """Augment numeric series with the transforms that keep their class.
 
     The transforms of Um et al. (2017, "Data augmentation of wearable sensor data
@@ -156,7 +156,6 @@ class TimeSeriesAugmentation(keras.layers.Layer):
         )
 
     def call(self, inputs, training=True):
-        check_numeric_inputs("TimeSeriesAugmentation", inputs)
         work, output = augmentation_dtypes(inputs, self.compute_dtype)
         x = ops.cast(inputs, work)
         if not training:

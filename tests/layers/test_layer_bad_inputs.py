@@ -269,13 +269,40 @@ def test_inputs_of_the_wrong_rank_name_inputs(layer, x):
     ],
     ids=["time-series", "sequence"],
 )
-@pytest.mark.skipif(
-    __import__("keras").backend.backend() != "tensorflow",
-    reason="known gap (open): JAX and PyTorch convert the inputs to tensors in "
-    "Layer.__call__, before `call` can check them (NumPy's ValueError)",
-)
 def test_string_inputs_are_a_type_error_naming_inputs(layer, x):
     message = assert_refused(
         lambda: layer(x, training=True), TypeError, "inputs", arrays=(x,)
     )
     assert "astype('float32')" in message
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [TimeSeriesAugmentation(jitter=0.1), SequenceAugmentation(flip="horizontal")],
+    ids=["time-series", "sequence"],
+)
+def test_string_lists_are_a_type_error_naming_inputs(layer):
+    rank = 3 if isinstance(layer, TimeSeriesAugmentation) else 5
+    x = "a"
+    for _ in range(rank):
+        x = [x, x]
+    message = assert_refused(lambda: layer(x, training=True), TypeError, "inputs")
+    assert "astype('float32')" in message
+
+
+def test_the_string_check_keeps_the_layer_contract():
+    import keras
+
+    layer = TimeSeriesAugmentation(jitter=0.1, seed=0)
+    symbolic = keras.Input((5, 1))
+    out = layer(symbolic)  # a KerasTensor passes the check
+    assert isinstance(out, keras.KerasTensor) and tuple(out.shape) == (None, 5, 1)
+    x = np.ones((2, 5, 1), "float32")
+    kept = x.copy()
+    assert np.allclose(keras.ops.convert_to_numpy(layer(inputs=x, training=False)), x)
+    assert np.array_equal(x, kept)
+    twin = TimeSeriesAugmentation.from_config(layer.get_config())
+    assert twin.get_config() == layer.get_config()
+    model = keras.Model(symbolic, out)
+    clone = keras.models.model_from_json(model.to_json())
+    assert type(clone.layers[-1]) is TimeSeriesAugmentation
