@@ -106,8 +106,10 @@ def summarize(results):
 
 
 def _write_json(path, results):
+    from _provenance import provenance
+
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    data = {"summary": summarize(results), "cases": results}
+    data = {**provenance(), "summary": summarize(results), "cases": results}
     Path(path).write_text(json.dumps(data, indent=2))
 
 

@@ -300,10 +300,10 @@ def _diagnose_generated(record):
     return "\n".join(lines)
 
 
-def _diagnose_public(record):
+def _diagnose_public(record, expected="cause the accepted answer names"):
     """`benchmarks/diagnose.py --json` over the public questions' cases."""
     lines = [
-        "| case | cause the accepted answer names | rank | ranked first (top 3) | s |",
+        f"| case | {expected} | rank | ranked first (top 3) | s |",
         "|---|---|---:|---|---:|",
     ]
     for c in record["cases"]:
@@ -318,11 +318,19 @@ def _diagnose_public(record):
             f"{', '.join(c['codes'][:3]) or '(none)'} | {c['seconds']:.1f} |"
         )
     s = record["summary"]
+    own = expected != "cause the accepted answer names"
+    counted = (
+        f"{s['fault_cases']} fault cases and {s['healthy_controls']} healthy "
+        f"controls ({s['false_alarms']} false alarms)"
+        if own
+        else f"{s['fault_cases']} questions"
+    )
+    source = "diagnose_own.json" if own else "diagnose_public.json"
     lines += [
         "",
-        f"*{s['fault_cases']} questions: first in {s['top1']:.0%}, in the "
+        f"*{counted}: first in {s['top1']:.0%}, in the "
         f"top 3 in {s['top3']:.0%}; median {s['median_seconds']:.1f} s. "
-        "Rendered from `benchmarks/results/diagnose_public.json`"
+        f"Rendered from `benchmarks/results/{source}`"
         + (
             f" (run of {record['date']}, commit {record['commit']})"
             if "date" in record
@@ -340,6 +348,7 @@ RENDERERS = {
     "lr_rules": _lr_rules,
     "diagnose_generated": _diagnose_generated,
     "diagnose_public": _diagnose_public,
+    "diagnose_own": lambda record: _diagnose_public(record, expected="injected"),
 }
 
 
