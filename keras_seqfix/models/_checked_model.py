@@ -1,7 +1,7 @@
 """A functional model that checks its labels against its loss before training.
 
-The builders return a `CheckedModel`: a plain functional `keras.Model` (same
-layers, same `summary`, same `.keras` file plus this registered class name) whose
+The builders return a `CheckedModel`: a functional `keras.Model` (same layers,
+same `summary`, same `.keras` file plus this registered class name) whose
 `fit`, `evaluate`, `train_on_batch` and `test_on_batch` first check that the labels
 match the compiled loss, so that one-hot labels given to a sparse loss (or the
 reverse), string labels, float or non-finite ids, ids out of range or one-hot rows
@@ -21,6 +21,18 @@ What is checked, cheaply:
   (ids out of range, float ids) are left to Keras.
 - a `keras.utils.PyDataset`: the labels of its first batch, `x[0]`.
 - Python generators are passed through unchecked.
+
+Why a subclass, not a plain `keras.Model` (issue #18): the labels reach the model
+only in `fit`, `evaluate` and `*_on_batch`. The builder never has them, a callback
+is not given them, and a check inside the loss runs on symbolic tensors in the
+compiled step, where ids out of range, fractional ids and rows that are not
+probabilities (which a plain model trains on silently) cannot be read without a
+backend-specific assertion per step. Overriding the methods that receive the data
+is the one place the checks see the arrays, once per call. The price: a saved
+model records this class (`keras_seqfix>CheckedModel`), so loading it needs
+`import keras_seqfix` (docs/models.md, "What the builders return";
+tests/models/test_checked_model.py). Everything else (layers, config, training
+step) is Keras's: keep it that way, and override no other method.
 """
 
 import keras

@@ -150,7 +150,11 @@ def loss_and_metrics(labels):
 
 
 def finish(inputs, outputs, *, name, labels, learning_rate, compile):
-    """Wrap in a `CheckedModel` and compile with the matching loss."""
+    """Wrap in a `CheckedModel` and compile with the matching loss.
+
+    A subclass, not a plain `keras.Model`, because only `fit` and `evaluate` see
+    the labels it checks (the reasons: `_checked_model`'s docstring).
+    """
     learning_rate = check_learning_rate(learning_rate)
     model = CheckedModel(inputs, outputs, name=name)
     if compile:
