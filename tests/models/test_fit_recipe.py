@@ -306,3 +306,34 @@ def test_own_callbacks_of_other_classes_do_not_warn(recwarn):
 def test_bad_callbacks_name_the_argument(callbacks, match):
     with pytest.raises(TypeError, match=match):
         fit_recipe(40, callbacks=callbacks)
+
+
+class _Recorder(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.epochs = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append((epoch, logs["loss"]))
+
+
+@pytest.mark.parametrize("builder", ["lstm", "rocket"])
+def test_own_callbacks_run_in_a_builders_fit(builder):
+    # The pattern docs/models.md gives, on the models the recipe is for: the
+    # builders' CheckedModel.fit passes `callbacks` on to Keras with the rest.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, 12, 1)).astype("float32")
+    y = np.arange(20) % 2
+    if builder == "lstm":
+        model = ksf.models.build_lstm_classifier(
+            2, input_shape=(12, 1), units=4, conv_branch=False
+        )
+    else:
+        model = ksf.models.build_rocket_classifier(
+            2, input_shape=(12, 1), adapt_data=x, num_features=84, seed=0
+        )
+    mine = _Recorder()
+    recipe = ksf.fit_recipe(x, model=model, max_epochs=3, callbacks=[mine])
+    history = model.fit(x, y, **recipe, verbose=0)
+    assert recipe["callbacks"][-1] is mine
+    assert mine.epochs == list(enumerate(history.history["loss"]))
+    assert len(mine.epochs) == 3
