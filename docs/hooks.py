@@ -341,7 +341,33 @@ def _diagnose_public(record, expected="cause the accepted answer names"):
     return "\n".join(lines)
 
 
+def _bad_inputs(record):
+    """`benchmarks/bad_inputs.py`: each bad input scored clear, opaque, silent or
+    hang, per family, and the state checks."""
+    kinds = ("clear", "opaque", "silent", "hang")
+    lines = [
+        "| family | " + " | ".join(kinds) + " |",
+        "|---|" + "---:|" * len(kinds),
+    ]
+    for family, counts in record["families"].items():
+        lines.append(
+            f"| {family} | " + " | ".join(str(counts[k]) for k in kinds) + " |"
+        )
+    c = record["counts"]
+    lines.append("| **all** | " + " | ".join(f"**{c[k]}**" for k in kinds) + " |")
+    lines += [
+        "",
+        f"*{record['total']} bad inputs; the user's model, weights, optimizer state "
+        f"and data unchanged after {record['state_unchanged']} of "
+        f"{record['state_checks']} checked calls. Rendered from "
+        f"`benchmarks/results/bad_inputs.json` (run of {record['date']}, commit "
+        f"{record['commit']}, {record['machine']}, {record['seconds']:.0f} s).*",
+    ]
+    return "\n".join(lines)
+
+
 RENDERERS = {
+    "bad_inputs": _bad_inputs,
     "rocket": _rocket,
     "label_noise": _label_noise,
     "demo": _demo,

@@ -72,7 +72,7 @@ def test_text_around_markers_is_kept_and_pages_without_markers_are_unchanged(hoo
 def test_unknown_name_fails_and_lists_the_known_ones(hooks):
     with pytest.raises(
         hooks.ResultsError,
-        match="results:nope.*known: demo, diagnose_generated, diagnose_own, diagnose_public, label_noise, lr_rules, rocket",
+        match="results:nope.*known: bad_inputs, demo, diagnose_generated, diagnose_own, diagnose_public, label_noise, lr_rules, rocket",
     ):
         hooks.render("<!-- results:nope -->", where="benchmarks.md")
 
