@@ -200,25 +200,44 @@ def order_free(ctx):
     `None` when it cannot be told: fewer than 4 steps, or outputs that do not
     vary across samples (a constant model is trivially order-free).
     """
-    x = ctx.x
-    if x.ndim < 2 or x.shape[1] < 4:
-        return None
-    rows = x[:_ORDER_ROWS]
-    if x.dtype.kind == "f":
-        rows = rows[np.isfinite(rows.reshape(len(rows), -1)).all(axis=1)]
-    if len(rows) < 2:
+    rows, out, scale = _sample_outputs(ctx)
+    if rows is None or rows.shape[1] < 4 or _constant(out, scale):
         return None
     rng = np.random.default_rng(0)
     steps = rows.shape[1]
-    out = _outputs(ctx.model, rows)
-    scale = 1.0 + float(np.abs(out).max())
-    if float(out.std(axis=0).max()) <= _ORDER_TOLERANCE * scale:
-        return None
     for order in (np.arange(steps)[::-1], rng.permutation(steps)):
         moved = _outputs(ctx.model, rows[:, order])
         if float(np.abs(moved - out).max()) > _ORDER_TOLERANCE * scale:
             return False
     return True
+
+
+def input_free(ctx):
+    """Whether an untrained model gives the same output for every sample: at a
+    random initialisation that means its layers discard what tells the inputs
+    apart (a trained model may have collapsed instead, so it is not asked)."""
+    if ctx.trained:
+        return False
+    rows, out, scale = _sample_outputs(ctx)
+    return rows is not None and _constant(out, scale)
+
+
+def _sample_outputs(ctx):
+    """Up to 64 finite samples, the model's outputs on them and their scale."""
+    x = ctx.x
+    if x.ndim < 2:
+        return None, None, None
+    rows = x[:_ORDER_ROWS]
+    if x.dtype.kind == "f":
+        rows = rows[np.isfinite(rows.reshape(len(rows), -1)).all(axis=1)]
+    if len(rows) < 2:
+        return None, None, None
+    out = _outputs(ctx.model, rows)
+    return rows, out, 1.0 + float(np.abs(out).max())
+
+
+def _constant(out, scale):
+    return float(out.std(axis=0).max()) <= _ORDER_TOLERANCE * scale
 
 
 def _outputs(model, x):
@@ -353,9 +372,10 @@ def demote_no_signal(findings, reference, ctx=None):
 # a batch but whose copy generalises nothing in the probe's few steps may need
 # more steps, so that alone is low.
 _COPY_SCORE, _COPY_ALONE_SCORE = 0.45, 0.3
-# A model whose output ignores the order of the steps, and whose copy learns
-# nothing where an order-reading reference does, is the architecture's doing:
-# it ranks above the failures it explains, which are scaled by 0.75.
+# A model whose output ignores the order of the steps, or (untrained) gives one
+# output for every sample, and whose copy learns nothing where the reference
+# learns, is the architecture's doing: it ranks above the failures it explains,
+# which are scaled by 0.75.
 _ORDER_FREE_SCORE = 0.7
 # Causes that by themselves keep a fresh copy from learning, each measured by
 # its own check: when one is found at medium or above (score 0.4), the copy's
@@ -393,7 +413,7 @@ def _copy_does_not_learn(ctx, reference, findings=()):
             f"{explained[0]} explains"
         )
         return []
-    order = order_free(ctx)
+    order, discards = order_free(ctx), input_free(ctx)
     steps, rate = probe.steps_run, probe.probe_lr
     trained = f"trained {steps} steps" if steps else "trained briefly"
     if rate:
@@ -420,6 +440,14 @@ def _copy_does_not_learn(ctx, reference, findings=()):
             "pooling), so it cannot read what the reference reads"
         )
         score = _ORDER_FREE_SCORE
+    if discards:
+        evidence["input_free"] = True
+        title += (
+            "; at its initialisation it gives the same output for every sample "
+            "(its layers discard what tells the inputs apart)"
+        )
+        score = _ORDER_FREE_SCORE
+    if order or discards:
         for f in findings:
             if f.code in FAILURES:
                 f.score = round(f.score * 0.75, 3)

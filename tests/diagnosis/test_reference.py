@@ -232,7 +232,9 @@ def test_a_copy_that_learns_nothing_where_the_reference_learns_is_not_healthy():
     assert not report.healthy, str(report)
     assert "architecture_mismatch" in report.codes[:2], str(report)
     found = report.findings[report.codes.index("architecture_mismatch")]
-    assert found.severity == "medium"
+    # At its initialisation the model gives one output for every sample: its
+    # layers discard the inputs, which names the architecture with confidence.
+    assert found.evidence["input_free"] is True and found.severity == "high"
     assert found.evidence["probe_copy_balanced_accuracy"] < 0.7
     assert found.evidence["reference_balanced_accuracy"] > 0.9
 
@@ -323,6 +325,11 @@ def test_order_free_tells_pooling_over_steps_from_a_recurrent_model():
         verdicts.append(_reference_checks.order_free(ctx))
     # A model with one output for every input cannot be told: None, not True.
     assert verdicts == [True, False, None]
+    assert _reference_checks.input_free(ctx) is True  # the silent model
+    ctx.trained = True  # a trained model may have collapsed: not asked
+    assert _reference_checks.input_free(ctx) is False
+    ctx.trained, ctx.model = False, recurrent
+    assert _reference_checks.input_free(ctx) is False
     tokens, labels = _tokens(40)
     bag = keras.Sequential(
         [
