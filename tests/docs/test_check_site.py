@@ -31,7 +31,13 @@ def test_a_sound_page_has_no_problems(tmp_path):
         '<h1 id="top">t</h1><a href="https://example.org/">e</a>'
         "<pre><code>short line</code></pre>",
     )
-    assert _module().check(site) == {"images": [], "links": [], "wide": []}
+    assert _module().check(site) == {
+        "images": [],
+        "links": [],
+        "wide": [],
+        "untyped": [],
+        "duplicates": [],
+    }
 
 
 def test_broken_images_links_anchors_and_wide_lines_are_reported(tmp_path):
@@ -63,3 +69,69 @@ def test_exit_code_fails_on_broken_links_only_unless_strict(tmp_path, capsys):
     (wide / "index.html").write_text('<a href="gone.html">g</a>')
     assert module.main(["--site", str(wide)]) == 1
     assert "link to a missing page gone.html" in capsys.readouterr().out
+
+
+def _api_table(rows):
+    """An mkdocstrings parameter table: Name, Type, Description, Default."""
+    body = "".join(
+        f"<tr><td><code>{name}</code></td><td><code>{kind}</code></td>"
+        "<td><p>what it is</p></td><td><em>required</em></td></tr>"
+        for name, kind in rows
+    )
+    return (
+        '<p><span class="doc-section-title">Parameters:</span></p><table><thead>'
+        "<tr><th>Name</th><th>Type</th><th>Description</th><th>Default</th></tr>"
+        f"</thead><tbody>{body}</tbody></table>"
+    )
+
+
+def test_parameters_without_a_type_are_reported_and_fail(tmp_path, capsys):
+    heading = '<h2 id="pkg.f" class="doc doc-heading"><code>pkg.f</code></h2>'
+    site = _site(
+        tmp_path,
+        heading + _api_table([("units", "int"), ("cell", ""), ("name", " ")]),
+    )
+    module = _module()
+    assert module.check(site)["untyped"] == [
+        "index.html#pkg.f: Parameters, 2 of 3 without a type: cell, name"
+    ]
+    assert module.main(["--site", str(site)]) == 1
+    assert "untyped (tables): 1" in capsys.readouterr().out
+    (site / "index.html").write_text(heading + _api_table([("units", "int")]))
+    assert module.check(site)["untyped"] == []
+    assert module.main(["--site", str(site)]) == 0
+
+
+def _heading(level, path, title):
+    return (
+        f'<h{level} id="{path}" class="doc doc-heading"><code>{title}</code></h{level}>'
+    )
+
+
+def test_a_module_and_its_function_of_the_same_name_are_a_duplicate(tmp_path):
+    module = _module()
+    site = _site(
+        tmp_path,
+        _heading(2, "pkg.fit_recipe", "pkg.fit_recipe")
+        + _heading(3, "pkg.fit_recipe.fit_recipe", "fit_recipe"),
+    )
+    assert module.check(site)["duplicates"] == [
+        "index.html: shown twice: pkg.fit_recipe and pkg.fit_recipe.fit_recipe"
+    ]
+    # One path shown twice under two ids, as a heading option can make it.
+    (site / "index.html").write_text(
+        _heading(2, "pkg.diagnose", "pkg.diagnose")
+        + _heading(2, "pkg.diagnose.diagnose", "pkg.diagnose")
+    )
+    assert module.check(site)["duplicates"] == [
+        "index.html: shown twice: pkg.diagnose",
+        "index.html: shown twice: pkg.diagnose and pkg.diagnose.diagnose",
+    ]
+    # Two classes' methods of one short name are not duplicates.
+    (site / "index.html").write_text(
+        _heading(2, "pkg.A", "pkg.A")
+        + _heading(3, "pkg.A.plot", "plot")
+        + _heading(2, "pkg.B", "pkg.B")
+        + _heading(3, "pkg.B.plot", "plot")
+    )
+    assert module.check(site)["duplicates"] == []
