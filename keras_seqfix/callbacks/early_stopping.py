@@ -86,13 +86,14 @@ def early_stopping(preset="default", **overrides):
       `unfreeze_backbone`: gains are small and overfitting starts quickly.
 
     Args:
-        preset: name of the preset. Defaults to `"default"`.
-        **overrides: any `keras.callbacks.EarlyStopping` argument (`monitor`,
+        preset ('"default" | "quick" | "patient" | "fine_tune"'): name of the preset.
+            Defaults to `"default"`.
+        **overrides (Any): any `keras.callbacks.EarlyStopping` argument (`monitor`,
             `patience`, `min_delta`, `mode`, `baseline`, `verbose`,
             `restore_best_weights`, `start_from_epoch`) to replace the preset's.
 
     Returns:
-        A `keras.callbacks.EarlyStopping` instance.
+        (keras.callbacks.EarlyStopping): A `keras.callbacks.EarlyStopping` instance.
 
     Raises:
         ValueError: if `preset` is not a known preset name, or an override has

@@ -349,31 +349,33 @@ def find_lr(
     restore).
 
     Args:
-        model: a compiled `keras.Model` with a constant learning rate.
-        x: NumPy array(s) (an array, or a list or dict of arrays), a
-            `tf.data.Dataset` or a `keras.utils.PyDataset`. Not a generator:
-            wrap one in a `PyDataset` or `tf.data.Dataset.from_generator`.
-        y: targets when `x` is an array; `None` for datasets.
-        batch_size: batch size for arrays. Every batch is full, drawn from a
+        model (keras.Model): a compiled `keras.Model` with a constant learning rate.
+        x (np.ndarray or list or dict or tf.data.Dataset or keras.utils.PyDataset):
+            NumPy array(s) (an array, or a list or dict of arrays), a `tf.data.Dataset`
+            or a `keras.utils.PyDataset`. Not a generator: wrap one in a `PyDataset` or
+            `tf.data.Dataset.from_generator`.
+        y (np.ndarray or None): targets when `x` is an array; `None` for datasets.
+        batch_size (int): batch size for arrays. Every batch is full, drawn from a
             fresh shuffle of all the samples on each pass. Defaults to `32`.
-        start_lr: first learning rate. Defaults to `1e-7`.
-        end_lr: last learning rate. Defaults to `10.0`.
-        num_steps: batches from `start_lr` to `end_lr`. Defaults to `100`.
-        smoothing: loss smoothing factor. Defaults to `0.98`.
-        divergence_factor: stop when the smoothed loss exceeds this multiple of
+        start_lr (float): first learning rate. Defaults to `1e-7`.
+        end_lr (float): last learning rate. Defaults to `10.0`.
+        num_steps (int): batches from `start_lr` to `end_lr`. Defaults to `100`.
+        smoothing (float): loss smoothing factor. Defaults to `0.98`.
+        divergence_factor (float): stop when the smoothed loss exceeds this multiple of
             its best (the name `TrainingMonitor` uses). Defaults to `4.0`.
-        method: the suggestion method behind `.suggestion` (`"valley"`,
-            `"steepest"` or `"minimum"`). Defaults to `"valley"`.
-        sample_weight: optional per-sample weights for arrays.
-        class_weight: optional `{class: weight}` as in `fit`.
-        verbose: `1` shows a `keras.utils.Progbar`, `0` is silent.
+        method ('"valley" | "steepest" | "minimum"'): the suggestion method behind
+            `.suggestion` (`"valley"`, `"steepest"` or `"minimum"`). Defaults to
+            `"valley"`.
+        sample_weight (np.ndarray or None): optional per-sample weights for arrays.
+        class_weight (dict or None): optional `{class: weight}` as in `fit`.
+        verbose (int): `1` shows a `keras.utils.Progbar`, `0` is silent.
             Defaults to `1`.
-        diverge_factor: deprecated name of `divergence_factor` (it warns;
-            removed in 0.3).
+        diverge_factor (float or None): deprecated name of `divergence_factor` (it
+            warns; removed in 0.3).
 
     Returns:
-        An `LRFinderResult`: `.suggestion`, `.suggestions`, `.lrs`, `.losses`,
-        `.raw_losses`, `.diverged`, `.plot()`.
+        (LRFinderResult): An `LRFinderResult`: `.suggestion`, `.suggestions`, `.lrs`,
+            `.losses`, `.raw_losses`, `.diverged`, `.plot()`.
 
     Raises:
         ValueError: if the model is not compiled or has no loss, the optimizer

@@ -76,18 +76,18 @@ class GradientNormMonitor(keras.callbacks.Callback):
     norms.
 
     Args:
-        per_layer: also log per-layer norms. Defaults to `True`.
-        update_ratio: also log the update-to-weight ratio per layer (keeps a
+        per_layer (bool): also log per-layer norms. Defaults to `True`.
+        update_ratio (bool): also log the update-to-weight ratio per layer (keeps a
             copy of the weights during each step). Defaults to `False`.
-        per_batch: also write each batch's norms into the batch logs (reads
+        per_batch (bool): also write each batch's norms into the batch logs (reads
             them back every batch). Defaults to `False`.
-        vanishing_ratio: flag vanishing gradients when first / last layer
+        vanishing_ratio (float): flag vanishing gradients when first / last layer
             norm falls below this. Defaults to `1e-3`.
-        vanishing_threshold: flag vanishing gradients when the global norm
+        vanishing_threshold (float): flag vanishing gradients when the global norm
             falls below this. Defaults to `1e-7`.
-        exploding_threshold: flag exploding gradients when a step's global
+        exploding_threshold (float): flag exploding gradients when a step's global
             norm exceeds this. Defaults to `1e3`.
-        stop_on_nonfinite: stop training at the first step with inf/NaN
+        stop_on_nonfinite (bool): stop training at the first step with inf/NaN
             gradients (checks every batch). That step has already been
             applied, as with `keras.callbacks.TerminateOnNaN`, so the weights
             are not finite afterwards: keep the last good ones with
@@ -96,7 +96,7 @@ class GradientNormMonitor(keras.callbacks.Callback):
             `ksf.early_stopping(...)` (restores the best epoch's weights).
             Neither has good weights if the first epoch fails. Defaults to
             `False`.
-        warn: emit the warnings. Defaults to `True`.
+        warn (bool): emit the warnings. Defaults to `True`.
 
     Raises:
         TypeError: if a threshold is not a number (e.g. `"1e3"`), a flag is

@@ -217,24 +217,24 @@ class LRFinderResult:
     """What a learning-rate range test measured, and the rates it suggests.
 
     Attributes:
-        lrs: learning rate of each recorded step (`np.ndarray`).
-        losses: bias-corrected, exponentially smoothed loss per step.
-        raw_losses: the per-batch loss of each step (recovered from Keras's
+        lrs (np.ndarray): learning rate of each recorded step (`np.ndarray`).
+        losses (np.ndarray): bias-corrected, exponentially smoothed loss per step.
+        raw_losses (np.ndarray): the per-batch loss of each step (recovered from Keras's
             running mean).
-        suggestions: dict by method. `"valley"` (fastai's default): a point a
-            half of the way into the longest stretch where the loss keeps
-            falling, robust to noise. `"steepest"`: where the loss falls
-            fastest per log-step, before its minimum. `"minimum"`: the rate at the lowest loss,
+        suggestions (dict of str to float): dict by method. `"valley"` (fastai's
+            default): a point a half of the way into the longest stretch where the loss
+            keeps falling, robust to noise. `"steepest"`: where the loss falls fastest
+            per log-step, before its minimum. `"minimum"`: the rate at the lowest loss,
             divided by 10.
-        method: the method behind `suggestion`. Defaults to `"valley"`.
-        suggestion: `suggestions[method]`, the learning rate to start from. The
+        method (str): the method behind `suggestion`. Defaults to `"valley"`.
+        suggestion (float): `suggestions[method]`, the learning rate to start from. The
             test sees only the training loss: it cannot tell that a very short
             run gains from a higher rate, or that a tiny data set overfits at a
             higher rate. When you can afford a few runs, also try 3x above and
             below it (docs/callbacks.md, "Quality of the suggestion").
-        diverged: whether the test stopped because the loss diverged or
+        diverged (bool): whether the test stopped because the loss diverged or
             became non-finite.
-        batches_per_point: batches behind each point, the model's
+        batches_per_point (int): batches behind each point, the model's
             `steps_per_execution`; the suggestions are computed on the curve
             interpolated to one point per batch. Defaults to `1`.
 
@@ -312,10 +312,11 @@ class LRFinderResult:
         suggestions marked (the default one as a larger red point).
 
         Args:
-            ax: a matplotlib `Axes` to draw on. Defaults to a new figure.
+            ax (matplotlib.axes.Axes or None): a matplotlib `Axes` to draw on. Defaults
+                to a new figure.
 
         Returns:
-            The matplotlib `Axes`.
+            (matplotlib.axes.Axes): The matplotlib `Axes`.
 
         Raises:
             ImportError: if matplotlib is not installed.

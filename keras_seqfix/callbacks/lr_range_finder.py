@@ -101,17 +101,17 @@ class LRRangeFinder(keras.callbacks.Callback):
     The optimizer's learning rate itself is set back at the end of training.
 
     Args:
-        start_lr: first learning rate. Defaults to `1e-7`.
-        end_lr: last learning rate. Defaults to `10.0`.
-        num_steps: batches from `start_lr` to `end_lr`. Defaults to `100`.
-        smoothing: exponential smoothing factor of the loss, in `[0, 1)`.
+        start_lr (float): first learning rate. Defaults to `1e-7`.
+        end_lr (float): last learning rate. Defaults to `10.0`.
+        num_steps (int): batches from `start_lr` to `end_lr`. Defaults to `100`.
+        smoothing (float): exponential smoothing factor of the loss, in `[0, 1)`.
             Defaults to `0.98`.
-        divergence_factor: stop when the smoothed loss exceeds this multiple of
+        divergence_factor (float): stop when the smoothed loss exceeds this multiple of
             its best value (the name `TrainingMonitor` uses). Defaults to `4.0`.
-        method: default suggestion method (`"valley"`, `"steepest"` or
-            `"minimum"`). Defaults to `"valley"`.
-        diverge_factor: deprecated name of `divergence_factor` (it warns;
-            removed in 0.3).
+        method ('"valley" | "steepest" | "minimum"'): default suggestion method
+            (`"valley"`, `"steepest"` or `"minimum"`). Defaults to `"valley"`.
+        diverge_factor (float or None): deprecated name of `divergence_factor` (it
+            warns; removed in 0.3).
 
     Raises:
         ValueError: for an argument out of range (a rate that is not positive,

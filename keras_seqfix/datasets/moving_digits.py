@@ -51,25 +51,25 @@ def load_moving_digits(
     test set holds handwriting the model has never seen.
 
     Args:
-        num_frames: frames per clip. Defaults to `8`.
-        size: height and width of the square canvas, at least `8 + num_frames - 1`
+        num_frames (int): frames per clip. Defaults to `8`.
+        size (int): height and width of the square canvas, at least `8 + num_frames - 1`
             for a digit to travel. Defaults to `16`.
-        directions: the directions of motion, a subset of `"right"`, `"left"`,
-            `"down"`, `"up"`. Defaults to `("right", "left")`.
-        clips_per_image: how many clips to make from each of the 1,797 digit images.
-            Defaults to `1`.
-        test_fraction: fraction of the source images whose clips form the test split.
-            Defaults to `0.25`.
-        seed: seed of the positions, directions and split. Defaults to `0`.
-        return_class_names: deprecated, use the result's `class_names`. `True`
-            returns `(train, test, class_names)` in this release, with a
+        directions (tuple of str): the directions of motion, a subset of `"right"`,
+            `"left"`, `"down"`, `"up"`. Defaults to `("right", "left")`.
+        clips_per_image (int): how many clips to make from each of the 1,797 digit
+            images. Defaults to `1`.
+        test_fraction (float): fraction of the source images whose clips form the test
+            split. Defaults to `0.25`.
+        seed (int): seed of the positions, directions and split. Defaults to `0`.
+        return_class_names (bool or None): deprecated, use the result's `class_names`.
+            `True` returns `(train, test, class_names)` in this release, with a
             `DeprecationWarning`.
 
     Returns:
-        `((x_train, y_train), (x_test, y_test))` with `x` of shape
-        `(n, num_frames, size, size, 1)` float32 and `y` int64 class ids
-        `digit * len(directions) + direction_index`. The result also has
-        `class_names` (`"3 right"`, ...), a list indexed by class id.
+        (tuple): `((x_train, y_train), (x_test, y_test))` with `x` of shape
+            `(n, num_frames, size, size, 1)` float32 and `y` int64 class ids
+            `digit * len(directions) + direction_index`. The result also has
+            `class_names` (`"3 right"`, ...), a list indexed by class id.
 
     Raises:
         ValueError: for a canvas too small, an unknown direction or a bad fraction.

@@ -19,10 +19,10 @@ def load_sms_spam():
     stratified by label, and fixed in the shipped file.
 
     Returns:
-        The tuple `((x_train, y_train), (x_test, y_test))`, where the `x` are NumPy
-        arrays of Python strings (the raw messages, to be tokenised with for example
-        `keras.layers.TextVectorization`) and the `y` int64 arrays of 0 (ham) and
-        1 (spam).
+        (tuple): The tuple `((x_train, y_train), (x_test, y_test))`, where the `x` are
+            NumPy arrays of Python strings (the raw messages, to be tokenised with for
+            example `keras.layers.TextVectorization`) and the `y` int64 arrays of 0
+            (ham) and 1 (spam).
 
     Examples:
         >>> import keras_seqfix as ksf

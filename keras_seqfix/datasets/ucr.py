@@ -35,22 +35,22 @@ def load_ucr(name, *, padded=True, return_class_names=None):
     `@classLabel` line.
 
     Args:
-        name: one of `"GunPoint"`, `"ArrowHead"`, `"ItalyPowerDemand"`,
+        name (str): one of `"GunPoint"`, `"ArrowHead"`, `"ItalyPowerDemand"`,
             `"BasicMotions"`, `"JapaneseVowels"` (case-insensitive).
-        padded: if `True`, `x` is one float32 array `(n, timesteps, channels)`.
+        padded (bool): if `True`, `x` is one float32 array `(n, timesteps, channels)`.
             `JapaneseVowels` has series of 7 to 29 steps: they are padded at the end
             with zeros to 29 steps, so that `keras.layers.Masking(mask_value=0.0)`
             (or `build_lstm_classifier`, which masks for you) skips the padding. If
             `False`, `x` is a list of float32 arrays `(length_i, channels)`, unpadded.
             Defaults to `True`.
-        return_class_names: deprecated, use the result's `class_names`. `True`
-            returns `(train, test, class_names)` in this release, with a
+        return_class_names (bool or None): deprecated, use the result's `class_names`.
+            `True` returns `(train, test, class_names)` in this release, with a
             `DeprecationWarning`.
 
     Returns:
-        `((x_train, y_train), (x_test, y_test))` like `keras.datasets`, with `y` int64
-        class ids `0..K-1`. The result also has `class_names`, the archive's class
-        names as a list indexed by class id.
+        (tuple): `((x_train, y_train), (x_test, y_test))` like `keras.datasets`, with
+            `y` int64 class ids `0..K-1`. The result also has `class_names`, the
+            archive's class names as a list indexed by class id.
 
     Raises:
         ValueError: if `name` is not one of the shipped sets.

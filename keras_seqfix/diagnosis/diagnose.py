@@ -64,42 +64,42 @@ def diagnose(
     `y` are never modified.
 
     Args:
-        model: a compiled `keras.Model` with one output (a classifier).
-        x: the training inputs, as given to `fit`: a NumPy array
-            `(samples, steps, ...)` of token ids, numeric series or frame
-            sequences, or a `tf.data.Dataset`, a `keras.utils.PyDataset` (such as
-            `ksf.imbalance.BalancedBatches`) or a generator yielding `(x, y)` or
-            `(x, y, sample_weight)` batches (or unbatched elements). A stream is
-            read in order until `max_samples` samples, and the report says how
-            many (`report.measurements["samples"]`); a PyDataset is indexed from
-            batch 0 and not advanced, but the batches read from a generator are
-            consumed. Shuffle a class-sorted stream first: its first samples may
+        model (keras.Model): a compiled `keras.Model` with one output (a classifier).
+        x (np.ndarray or tf.data.Dataset or keras.utils.PyDataset or generator): the
+            training inputs, as given to `fit`: a NumPy array `(samples, steps, ...)` of
+            token ids, numeric series or frame sequences, or a `tf.data.Dataset`, a
+            `keras.utils.PyDataset` (such as `ksf.imbalance.BalancedBatches`) or a
+            generator yielding `(x, y)` or `(x, y, sample_weight)` batches (or unbatched
+            elements). A stream is read in order until `max_samples` samples, and the
+            report says how many (`report.measurements["samples"]`); a PyDataset is
+            indexed from batch 0 and not advanced, but the batches read from a generator
+            are consumed. Shuffle a class-sorted stream first: its first samples may
             hold one class.
-        y: the training labels: integer class ids `(samples,)` or one-hot rows
-            `(samples, classes)`, as given to `fit`; `None` when `x` is a stream
-            (the labels come from it). Defaults to `None`.
-        validation_data: `(x_val, y_val)` or a stream, as given to `fit`. Defaults
-            to `None` (the probe then holds out 20% of `x`).
-        history: the `History` returned by `model.fit`, or its `.history` dict;
-            its curves add evidence of overfitting and underfitting.
-            Defaults to `None`.
-        probe: run the short probe trainings. `False` runs only the data, model
+        y (np.ndarray or None): the training labels: integer class ids `(samples,)` or
+            one-hot rows `(samples, classes)`, as given to `fit`; `None` when `x` is a
+            stream (the labels come from it). Defaults to `None`.
+        validation_data (tuple or stream or None): `(x_val, y_val)` or a stream, as
+            given to `fit`. Defaults to `None` (the probe then holds out 20% of `x`).
+        history (keras.callbacks.History or dict or None): the `History` returned by
+            `model.fit`, or its `.history` dict; its curves add evidence of overfitting
+            and underfitting. Defaults to `None`.
+        probe (bool): run the short probe trainings. `False` runs only the data, model
             and history checks (under a second). Defaults to `True`.
-        batch_size: batch size of the probes. Defaults to `32`.
-        seed: seed of the probes' sampling and training. Defaults to `0`.
-        verbose: `1` prints one line per step, `0` is silent. Defaults to `1`.
-        max_samples: the probes use at most this many samples (the data checks use
+        batch_size (int): batch size of the probes. Defaults to `32`.
+        seed (int): seed of the probes' sampling and training. Defaults to `0`.
+        verbose (int): `1` prints one line per step, `0` is silent. Defaults to `1`.
+        max_samples (int): the probes use at most this many samples (the data checks use
             all). Defaults to `2000`.
-        probe_steps: training steps of each probe training. Defaults to `80`.
-        lr_test: run the learning-rate range test (`ksf.find_lr`). Defaults to
+        probe_steps (int): training steps of each probe training. Defaults to `80`.
+        lr_test (bool): run the learning-rate range test (`ksf.find_lr`). Defaults to
             `True`.
-        class_weight: the `class_weight` you give `fit`, if any (a dict of class
-            id to weight): the probe trainings use it as `fit` does, and the
+        class_weight (dict or None): the `class_weight` you give `fit`, if any (a dict
+            of class id to weight): the probe trainings use it as `fit` does, and the
             imbalance check then only informs. Defaults to `None`.
-        sample_weight: the `sample_weight` you give `fit`, if any, one weight per
-            sample of `x` (a stream's third element is used the same way).
-            Defaults to `None`.
-        reference: fit the reference, a fast model that needs no tuning, to
+        sample_weight (np.ndarray or None): the `sample_weight` you give `fit`, if any,
+            one weight per sample of `x` (a stream's third element is used the same
+            way). Defaults to `None`.
+        reference (bool): fit the reference, a fast model that needs no tuning, to
             measure what the data supports: MiniRocket features for numeric
             series, TF-IDF of the token ids for token sequences, a coarse grid
             of each frame for image sequences, each with ridge regression
@@ -111,8 +111,8 @@ def diagnose(
             up to `max_samples` samples. Defaults to `True`.
 
     Returns:
-        A `DiagnosisReport`: `.findings` most likely cause first, `.healthy`,
-        `str(report)`, `.to_markdown()`, `.to_dict()` and `.plot()`.
+        (DiagnosisReport): A `DiagnosisReport`: `.findings` most likely cause first,
+            `.healthy`, `str(report)`, `.to_markdown()`, `.to_dict()` and `.plot()`.
 
     Raises:
         TypeError: if `model` is not a `keras.Model` or `x`/`y` are not arrays

@@ -17,31 +17,34 @@ class DiagnosisReport:
     """The findings of `diagnose`, most likely cause first, and what was measured.
 
     Args:
-        findings: the `Finding`s; they are sorted by score (most likely first).
-        measurements: the numbers the checks measured, by name.
-        lr_result: the `LRFinderResult` of the learning-rate range test, if run.
-        gradient_norms: per-layer gradient norms at initialisation, if measured.
-        history: the training curves: the user's `history` if given, else the
-            probe's (a dict of lists).
-        notes: what was skipped and why.
-        missing: the evidence that could not be measured (a probe that failed,
-            a loss that could not be computed), one sentence each.
-        reference: what the data supports: the fast reference model's figures
-            (a dict: `name`, `accuracy`, `balanced_accuracy`, `split`,
-            `seconds`, and your model's `model_accuracy` beside it when it is
-            trained), or `None` when it was not run.
-        per_class: your trained model's per-class view (a dict: `on`,
+        findings (list of Finding): the `Finding`s; they are sorted by score (most
+            likely first).
+        measurements (dict): the numbers the checks measured, by name.
+        lr_result (LRFinderResult or None): the `LRFinderResult` of the learning-rate
+            range test, if run.
+        gradient_norms (dict or None): per-layer gradient norms at initialisation, if
+            measured.
+        history (dict or None): the training curves: the user's `history` if given, else
+            the probe's (a dict of lists).
+        notes (list of str): what was skipped and why.
+        missing (list of str): the evidence that could not be measured (a probe that
+            failed, a loss that could not be computed), one sentence each.
+        reference (dict or None): what the data supports: the fast reference model's
+            figures (a dict: `name`, `accuracy`, `balanced_accuracy`, `split`,
+            `seconds`, and your model's `model_accuracy` beside it when it is trained),
+            or `None` when it was not run.
+        per_class (dict or None): your trained model's per-class view (a dict: `on`,
             `recall` by class, `most_confused` as `(true, predicted, count)`,
             `top_losses` as dicts of `index`, `loss`, `label`, `predicted`), or
             `None` (an untrained model, or no reference).
 
     Attributes:
-        findings: list of `Finding`, most likely cause first.
-        healthy: `True` when no finding is above `"low"` severity and no evidence
+        findings (list of Finding): list of `Finding`, most likely cause first.
+        healthy (bool): `True` when no finding is above `"low"` severity and no evidence
             is missing.
-        inconclusive: `True` when some evidence is missing (`missing` is not
+        inconclusive (bool): `True` when some evidence is missing (`missing` is not
             empty); an inconclusive report is never healthy.
-        codes: the cause codes in rank order.
+        codes (list of str): the cause codes in rank order.
 
     Examples:
         >>> from keras_seqfix.diagnosis import DiagnosisReport, Finding
@@ -247,11 +250,11 @@ class DiagnosisReport:
         """Plot the training curves, the LR range test and the gradient norms.
 
         Args:
-            path: if given, the figure is saved there (any format matplotlib
-                writes, e.g. `"diagnosis.png"`). Defaults to `None`.
+            path (str or os.PathLike or None): if given, the figure is saved there (any
+                format matplotlib writes, e.g. `"diagnosis.png"`). Defaults to `None`.
 
         Returns:
-            The matplotlib `Figure`.
+            (matplotlib.figure.Figure): The matplotlib `Figure`.
 
         Raises:
             ImportError: if matplotlib is not installed.

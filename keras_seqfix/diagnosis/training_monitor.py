@@ -80,26 +80,27 @@ class TrainingMonitor(keras.callbacks.Callback):
     `0.0`), so `History` and TensorBoard record when it happened.
 
     Args:
-        patience: epochs without a relative improvement of `min_relative_delta` in the
-            training loss before a plateau is reported. Defaults to `5`.
-        min_relative_delta: relative improvement that counts for the plateau
+        patience (int): epochs without a relative improvement of `min_relative_delta` in
+            the training loss before a plateau is reported. Defaults to `5`.
+        min_relative_delta (float): relative improvement that counts for the plateau
             (`0.01`: the best loss of the last `patience` epochs is 1% below the
             best before). Relative, unlike the absolute `min_delta` of Keras's
             `EarlyStopping`, hence the name. Defaults to
             `0.01`.
-        divergence_factor: the loss diverges when it is NaN/inf or above this
+        divergence_factor (float): the loss diverges when it is NaN/inf or above this
             factor times its best value so far. Defaults to `3.0`.
-        oscillation_window: epochs over which oscillation is judged. Defaults to `6`.
-        oscillation_amplitude: the mean absolute epoch-to-epoch change of the loss,
-            relative to its mean, above which alternating ups and downs count as
+        oscillation_window (int): epochs over which oscillation is judged. Defaults to
+            `6`.
+        oscillation_amplitude (float): the mean absolute epoch-to-epoch change of the
+            loss, relative to its mean, above which alternating ups and downs count as
             oscillation. Defaults to `0.1`.
-        overfit_patience: epochs after the best `val_loss` during which the training
-            loss kept falling before overfitting is reported. Defaults to `3`.
-        stop_on_divergence: stop training when the loss diverges. Defaults to
+        overfit_patience (int): epochs after the best `val_loss` during which the
+            training loss kept falling before overfitting is reported. Defaults to `3`.
+        stop_on_divergence (bool): stop training when the loss diverges. Defaults to
             `False`.
-        verbose: `1` prints each alert, `0` only records it. Defaults to `1`.
-        min_delta: deprecated name of `min_relative_delta` (it warns; removed in
-            0.3).
+        verbose (int): `1` prints each alert, `0` only records it. Defaults to `1`.
+        min_delta (float or None): deprecated name of `min_relative_delta` (it warns;
+            removed in 0.3).
 
     Raises:
         ValueError: for a `divergence_factor` not above 1, a `min_relative_delta`

@@ -86,33 +86,34 @@ class BalancedBatches(keras.utils.PyDataset):
     warns).
 
     Args:
-        x: samples, indexable by an integer array (NumPy array or memmap of shape
-            `(n, ...)`), or a sequence of items (variable-length arrays, or file
-            paths read by `loader`). A generator or `tf.data.Dataset` cannot be
-            indexed by sample: materialise it, or write its samples to files.
-        y: labels, integer ids `(n,)` or one-hot rows `(n, num_classes)`; batches
-            return them in this format.
-        batch_size: samples per batch. Defaults to `32`.
-        strategy: `"oversample"` (every class as often as the largest one; an
-            epoch has `num_classes * max_count` samples), `"undersample"` (every
-            class as often as the smallest one; `num_classes * min_count` samples,
-            the majority classes are cycled through over epochs) or `"sqrt"`
-            (classes drawn in proportion to the square root of their counts, a
-            tempered balance; an epoch has `n` samples). Defaults to
+        x (np.ndarray or sequence): samples, indexable by an integer array (NumPy array
+            or memmap of shape `(n, ...)`), or a sequence of items (variable-length
+            arrays, or file paths read by `loader`). A generator or `tf.data.Dataset`
+            cannot be indexed by sample: materialise it, or write its samples to files.
+        y (np.ndarray): labels, integer ids `(n,)` or one-hot rows `(n, num_classes)`;
+            batches return them in this format.
+        batch_size (int): samples per batch. Defaults to `32`.
+        strategy ('"oversample" | "undersample" | "sqrt"'): `"oversample"` (every class
+            as often as the largest one; an epoch has `num_classes * max_count`
+            samples), `"undersample"` (every class as often as the smallest one;
+            `num_classes * min_count` samples, the majority classes are cycled through
+            over epochs) or `"sqrt"` (classes drawn in proportion to the square root of
+            their counts, a tempered balance; an epoch has `n` samples). Defaults to
             `"oversample"`.
-        random_state: seed, `np.random.RandomState` or `None`, through
+        random_state (int or np.random.RandomState or None): seed,
+            `np.random.RandomState` or `None`, through
             `sklearn.utils.check_random_state`. Defaults to `None`.
-        sample_weight: optional per-sample weights `(n,)` or `(n, timesteps)`,
-            returned as the third element of each batch.
-        transform: optional callable `transform(x_batch, y_batch) -> (x_batch,
-            y_batch)` applied to every batch (augmentation, padding of
-            variable-length items, mixup).
-        loader: optional callable that turns one item of `x` (e.g. a file path)
-            into one sample array; the batch is their `np.stack`. Needed when
+        sample_weight (np.ndarray or None): optional per-sample weights `(n,)` or
+            `(n, timesteps)`, returned as the third element of each batch.
+        transform (callable or None): optional callable
+            `transform(x_batch, y_batch) -> (x_batch, y_batch)` applied to every batch
+            (augmentation, padding of variable-length items, mixup).
+        loader (callable or None): optional callable that turns one item of `x` (e.g. a
+            file path) into one sample array; the batch is their `np.stack`. Needed when
             `x` holds strings or paths.
-        shuffle: draw in random order. With `False` every class is walked in
+        shuffle (bool): draw in random order. With `False` every class is walked in
             index order (reproducible debugging). Defaults to `True`.
-        **kwargs: `keras.utils.PyDataset` arguments: `workers`,
+        **kwargs (Any): `keras.utils.PyDataset` arguments: `workers`,
             `use_multiprocessing`, `max_queue_size`.
 
     Raises:

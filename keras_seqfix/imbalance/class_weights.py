@@ -76,24 +76,25 @@ def class_weights(
     - `"inverse_sqrt"`: `1 / sqrt(n_c)`, a tempered weighting for strong imbalance.
 
     Args:
-        y: integer class ids `(n,)`, one-hot rows `(n, num_classes)`, or
+        y (np.ndarray): integer class ids `(n,)`, one-hot rows `(n, num_classes)`, or
             per-timestep labels `(n, timesteps)` / `(n, timesteps, num_classes)`.
-        method: `"balanced"`, `"effective_number"` or `"inverse_sqrt"`.
-            Defaults to `"balanced"`.
-        beta: the `"effective_number"` hyperparameter in `[0, 1)`. Defaults to
+        method ('"balanced" | "effective_number" | "inverse_sqrt"'): `"balanced"`,
+            `"effective_number"` or `"inverse_sqrt"`. Defaults to `"balanced"`.
+        beta (float): the `"effective_number"` hyperparameter in `[0, 1)`. Defaults to
             `0.999`.
-        num_classes: the number of classes of the model. Defaults to
+        num_classes (int or None): the number of classes of the model. Defaults to
             `max(y) + 1`; every class needs at least one sample.
-        labels: `"auto"`, `"sparse"` or `"one_hot"`: how to read a 2-D `y`.
-            Defaults to `"auto"` (rows that are one-hot are read as one-hot).
-        normalize: `"samples"` scales the weights so that the mean weight per
-            training sample is 1 (what `"balanced"` does, so the loss scale and
-            the learning rate stay comparable); `"classes"` makes the mean weight
-            per class 1 (Cui et al.); `None` returns the raw formula. Defaults to
-            `"samples"`.
+        labels ('"auto" | "sparse" | "one_hot"'): `"auto"`, `"sparse"` or `"one_hot"`:
+            how to read a 2-D `y`. Defaults to `"auto"` (rows that are one-hot are read
+            as one-hot).
+        normalize ('"samples" | "classes" | None'): `"samples"` scales the weights so
+            that the mean weight per training sample is 1 (what `"balanced"` does, so
+            the loss scale and the learning rate stay comparable); `"classes"` makes the
+            mean weight per class 1 (Cui et al.); `None` returns the raw formula.
+            Defaults to `"samples"`.
 
     Returns:
-        `dict[int, float]` mapping every class id to its weight.
+        (dict of int to float): `dict[int, float]` mapping every class id to its weight.
 
     Raises:
         ValueError: for an unknown `method`, `labels` or `normalize`, `beta`
@@ -157,17 +158,17 @@ def sample_weights(y, class_weight, *, labels="auto"):
     `sample_weight` of shape `(n, timesteps)`.
 
     Args:
-        y: integer class ids `(n,)`, one-hot rows `(n, num_classes)`, or
+        y (np.ndarray): integer class ids `(n,)`, one-hot rows `(n, num_classes)`, or
             per-timestep labels `(n, timesteps)` / `(n, timesteps, num_classes)`.
-        class_weight: a dict `{class_id: weight}` (for example from
+        class_weight (dict or str): a dict `{class_id: weight}` (for example from
             `class_weights`), or a method name accepted by `class_weights`.
-        labels: `"auto"`, `"sparse"` or `"one_hot"`: how to read a 2-D `y`.
-            Pass `"sparse"` for per-timestep integer labels of shape
-            `(n, timesteps)` whose rows could be mistaken for one-hot rows.
+        labels ('"auto" | "sparse" | "one_hot"'): `"auto"`, `"sparse"` or `"one_hot"`:
+            how to read a 2-D `y`. Pass `"sparse"` for per-timestep integer labels of
+            shape `(n, timesteps)` whose rows could be mistaken for one-hot rows.
             Defaults to `"auto"`.
 
     Returns:
-        float32 `np.ndarray` of shape `y.shape` without the one-hot axis.
+        (np.ndarray): float32 `np.ndarray` of shape `y.shape` without the one-hot axis.
 
     Raises:
         ValueError: if `class_weight` has no weight for a class present in `y`,

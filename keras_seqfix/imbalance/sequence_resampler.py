@@ -53,29 +53,29 @@ class SequenceResampler(BaseSampler):
     never validation or test data.
 
     Args:
-        sampler: an imbalanced-learn sampler instance, e.g. `SMOTE()`; its
-            `sampling_strategy` and other settings apply. It is cloned in
-            `fit_resample`, never changed. Defaults to `None`:
+        sampler (imbalanced-learn sampler or None): an imbalanced-learn sampler
+            instance, e.g. `SMOTE()`; its `sampling_strategy` and other settings apply.
+            It is cloned in `fit_resample`, never changed. Defaults to `None`:
             `RandomOverSampler(random_state=random_state)`.
-        mask_value: the value of padding steps in `X` (`(n, time, features...)`
+        mask_value (float): the value of padding steps in `X` (`(n, time, features...)`
             arrays; a step is padding when all its values equal it, as in
             `keras.layers.Masking`). Synthesising samplers refuse sequences of
             different padded lengths. `None` turns the check off. Defaults to
             `0.0`.
-        random_state: seeds the sampler: the default one, or the clone of
-            `sampler` when it has a `random_state` parameter (`None` keeps the
-            sampler's own). An int, a `numpy.random.RandomState` or `None`.
-            Defaults to `None`.
+        random_state (int or np.random.RandomState or None): seeds the sampler: the
+            default one, or the clone of `sampler` when it has a `random_state`
+            parameter (`None` keeps the sampler's own). An int, a
+            `numpy.random.RandomState` or `None`. Defaults to `None`.
 
     Attributes:
-        sampler_: the fitted clone of `sampler`.
-        sampling_strategy_: the number of samples to draw per class, as the
-            sampler computed it (class id -> count).
-        sample_indices_: for selecting samplers, the index in `X` of each
+        sampler_ (imbalanced-learn sampler): the fitted clone of `sampler`.
+        sampling_strategy_ (dict of int to int): the number of samples to draw per
+            class, as the sampler computed it (class id -> count).
+        sample_indices_ (np.ndarray): for selecting samplers, the index in `X` of each
             returned sample.
-        n_features_in_: `X.shape[1]` (the size of the second axis, as for
+        n_features_in_ (int): `X.shape[1]` (the size of the second axis, as for
             scikit-learn estimators), for input with one shape per sample.
-        feature_names_in_: the column names of a DataFrame `X`.
+        feature_names_in_ (np.ndarray): the column names of a DataFrame `X`.
 
     Examples:
         >>> import numpy as np
@@ -104,12 +104,13 @@ class SequenceResampler(BaseSampler):
         """Run `fit_resample` and keep its fitted attributes.
 
         Args:
-            X: samples `(n, ...)` or a list of arrays.
-            y: labels `(n,)` or one-hot `(n, num_classes)`.
-            **params: passed to the sampler's `fit_resample`.
+            X (np.ndarray or list of np.ndarray): samples `(n, ...)` or a list of
+                arrays.
+            y (np.ndarray): labels `(n,)` or one-hot `(n, num_classes)`.
+            **params (Any): passed to the sampler's `fit_resample`.
 
         Returns:
-            `self`.
+            (SequenceResampler): `self`.
         """
         self.fit_resample(X, y, **params)
         return self
@@ -121,15 +122,17 @@ class SequenceResampler(BaseSampler):
         never modified.
 
         Args:
-            X: samples, an array of shape `(n, ...)` (any rank), a list of arrays
-                of shape `(time_i, ...)`, a sparse matrix or a DataFrame.
-            y: labels, integer ids `(n,)` or one-hot rows `(n, num_classes)`.
-            **params: passed to the sampler's `fit_resample`.
+            X (np.ndarray, list of np.ndarray, sparse matrix or DataFrame): samples, an
+                array of shape `(n, ...)` (any rank), a list of arrays of shape
+                `(time_i, ...)`, a sparse matrix or a DataFrame.
+            y (np.ndarray): labels, integer ids `(n,)` or one-hot rows
+                `(n, num_classes)`.
+            **params (Any): passed to the sampler's `fit_resample`.
 
         Returns:
-            `(X_resampled, y_resampled)`, `X_resampled` with the rank and type of
-            `X` (a list for list input) and `y_resampled` in the format and type
-            of `y`.
+            (tuple): `(X_resampled, y_resampled)`, `X_resampled` with the rank and type
+                of `X` (a list for list input) and `y_resampled` in the format and type
+                of `y`.
 
         Raises:
             ValueError: for mismatched lengths, empty input, complex data, a

@@ -44,9 +44,9 @@ class AttentionPooling(keras.layers.Layer):
     the signal may sit anywhere in a long sequence.
 
     Args:
-        units: size of the hidden scoring layer. `None` uses the input's last
-            dimension. Defaults to `None`.
-        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+        units (int or None): size of the hidden scoring layer. `None` uses the input's
+            last dimension. Defaults to `None`.
+        **kwargs (Any): base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:
         3D tensor `(batch, time, dim)`, with an optional boolean mask

@@ -46,17 +46,17 @@ class MiniRocketFeatures(keras.layers.Layer):
     `adapt` takes the same mask through `mask=`.
 
     Args:
-        num_features: number of features; rounded down to a multiple of 84.
+        num_features (int): number of features; rounded down to a multiple of 84.
             Defaults to `10_000` (9,996 features).
-        max_dilations_per_kernel: at most this many dilations. Defaults to
+        max_dilations_per_kernel (int): at most this many dilations. Defaults to
             `32`, as in the paper.
-        reference_length: the series length the dilations are chosen for.
+        reference_length (int or None): the series length the dilations are chosen for.
             `None` takes the input's static length, or the longest real series
             given to `adapt` when the length is `None`. Set by `adapt`.
             Defaults to `None`.
-        seed: seed for the random series and channel draws of `adapt`; the
+        seed (int or None): seed for the random series and channel draws of `adapt`; the
             same seed and data give the same biases. Defaults to `None`.
-        **kwargs: base layer keyword arguments, such as `name`.
+        **kwargs (Any): base layer keyword arguments, such as `name`.
 
     Input shape:
         3D tensor `(batch, time, channels)`, `time` may be `None`; an optional
@@ -148,10 +148,10 @@ class MiniRocketFeatures(keras.layers.Layer):
         """Fit the biases (and the channel combinations) on training series.
 
         Args:
-            data: training series, an array `(n, time, channels)`; padded
+            data (np.ndarray): training series, an array `(n, time, channels)`; padded
                 steps are those `mask` marks False.
-            mask: optional boolean `(n, time)`, True on real steps (one
-                contiguous run per series). Defaults to all steps.
+            mask (np.ndarray or None): optional boolean `(n, time)`, True on real steps
+                (one contiguous run per series). Defaults to all steps.
 
         Raises:
             ValueError: if `data` is not a finite 3D array that matches the

@@ -111,31 +111,39 @@ class SequenceAugmentation(NumericInputsMixin, keras.layers.Layer):
     and inference; everything else is the identity at inference.
 
     Args:
-        layers: list of Keras image augmentation layers applied in order, among
-            `RandomFlip`, `RandomRotation`, `RandomZoom`, `RandomTranslation`,
-            `RandomShear`, `RandomCrop`, `RandomContrast`, `RandomBrightness`.
-            Their own seeds are ignored: this layer's `seed` drives every draw.
-            Defaults to `None` (no layers).
-        seed: integer seed for reproducible draws. Defaults to `None`.
-        flip: shortcut for `RandomFlip(mode)`: `"horizontal"`, `"vertical"` or
+        layers (list of keras.layers.Layer or None): list of Keras image augmentation
+            layers applied in order, among `RandomFlip`, `RandomRotation`, `RandomZoom`,
+            `RandomTranslation`, `RandomShear`, `RandomCrop`, `RandomContrast`,
+            `RandomBrightness`. Their own seeds are ignored: this layer's `seed` drives
+            every draw. Defaults to `None` (no layers).
+        seed (int or None): integer seed for reproducible draws. Defaults to `None`.
+        flip ('"horizontal" | "vertical" | "horizontal_and_vertical" | None'): shortcut
+            for `RandomFlip(mode)`: `"horizontal"`, `"vertical"` or
             `"horizontal_and_vertical"`. Defaults to `None` (off).
-        rotation: shortcut for `RandomRotation(rotation)`, a fraction of a full
-            turn or a `(low, high)` pair. Defaults to `None`.
-        zoom: shortcut for `RandomZoom(zoom)` (aspect kept). Defaults to `None`.
-        translation: shortcut for `RandomTranslation`: a fraction for both axes or
-            `(height_factor, width_factor)`. Defaults to `None`.
-        shear: shortcut for `RandomShear`: a fraction for both axes or
-            `(x_factor, y_factor)`. Defaults to `None`.
-        crop: `(height, width)` of a per-sequence random crop. Defaults to `None`.
-        contrast: shortcut for `RandomContrast(contrast)`. Defaults to `None`.
-        brightness: shortcut for `RandomBrightness(brightness)`. Defaults to `None`.
-        fill_mode: fill mode of the geometric shortcuts. Defaults to `"reflect"`.
-        interpolation: interpolation of the geometric shortcuts. Defaults to
-            `"bilinear"`.
-        fill_value: fill value when `fill_mode="constant"`. Defaults to `0.0`.
-        value_range: pixel range for the contrast and brightness shortcuts.
-            Defaults to `(0, 255)`.
-        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+        rotation (float, tuple of float or None): shortcut for
+            `RandomRotation(rotation)`, a fraction of a full turn or a `(low, high)`
+            pair. Defaults to `None`.
+        zoom (float, tuple of float or None): shortcut for `RandomZoom(zoom)` (aspect
+            kept). Defaults to `None`.
+        translation (float, tuple of float or None): shortcut for `RandomTranslation`: a
+            fraction for both axes or `(height_factor, width_factor)`. Defaults to
+            `None`.
+        shear (float, tuple of float or None): shortcut for `RandomShear`: a fraction
+            for both axes or `(x_factor, y_factor)`. Defaults to `None`.
+        crop (tuple of int or None): `(height, width)` of a per-sequence random crop.
+            Defaults to `None`.
+        contrast (float, tuple of float or None): shortcut for
+            `RandomContrast(contrast)`. Defaults to `None`.
+        brightness (float, tuple of float or None): shortcut for
+            `RandomBrightness(brightness)`. Defaults to `None`.
+        fill_mode ('"reflect" | "wrap" | "constant" | "nearest"'): fill mode of the
+            geometric shortcuts. Defaults to `"reflect"`.
+        interpolation ('"bilinear" | "nearest"'): interpolation of the geometric
+            shortcuts. Defaults to `"bilinear"`.
+        fill_value (float): fill value when `fill_mode="constant"`. Defaults to `0.0`.
+        value_range (tuple of float): pixel range for the contrast and brightness
+            shortcuts. Defaults to `(0, 255)`.
+        **kwargs (Any): base layer keyword arguments, such as `name` and `dtype`.
 
     Shortcuts are appended after `layers`, in the order flip, rotation, zoom,
     translation, shear, crop, contrast, brightness.

@@ -63,22 +63,22 @@ class TemporalAugmentation(keras.layers.Layer):
     is one less than the rank the layer was built with (e.g. inside a model).
 
     Args:
-        crop_length: length of the random window, or `None` for no crop. Defaults
-            to `None`.
-        max_shift: largest shift in steps. Defaults to `0`.
-        frame_dropout: probability of dropping each step. Defaults to `0.0`.
-        stride_jitter: largest extra stride of the crop window; needs
+        crop_length (int or None): length of the random window, or `None` for no crop.
+            Defaults to `None`.
+        max_shift (int): largest shift in steps. Defaults to `0`.
+        frame_dropout (float): probability of dropping each step. Defaults to `0.0`.
+        stride_jitter (int): largest extra stride of the crop window; needs
             `crop_length`. Defaults to `0`.
-        fill: how dropped steps are filled, `"previous"` or `"zeros"`. Defaults to
-            `"previous"`.
-        seed: integer seed for reproducible draws. Defaults to `None`.
-        sequence_rank: rank of one sequence without the batch axis (1 for
+        fill ('"previous" | "zeros"'): how dropped steps are filled, `"previous"` or
+            `"zeros"`. Defaults to `"previous"`.
+        seed (int or None): integer seed for reproducible draws. Defaults to `None`.
+        sequence_rank (int or None): rank of one sequence without the batch axis (1 for
             `(time,)` token ids, 2 for `(time, features)` series, 4 for
             `(frames, height, width, channels)` clips). Inputs of this rank are
             one sequence, inputs of one more a batch, any other rank an error.
             `None` reads every input as `(batch, time, ...)`, except one of rank
             one less than the layer was built with. Defaults to `None`.
-        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+        **kwargs (Any): base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:
         `(batch, time, ...)`, or `(time, ...)` for one sequence (see

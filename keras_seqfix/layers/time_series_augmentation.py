@@ -52,18 +52,19 @@ class TimeSeriesAugmentation(NumericInputsMixin, keras.layers.Layer):
     so pre- and post-padding both keep their place. The identity at inference.
 
     Args:
-        jitter: noise standard deviation, in the units of the data. Defaults to
+        jitter (float): noise standard deviation, in the units of the data. Defaults to
             `0.0` (off).
-        scaling: standard deviation of the per-feature factor. Defaults to `0.0`.
-        magnitude_warp: standard deviation of the knots of the magnitude curve.
-            Defaults to `0.0`.
-        time_warp: standard deviation of the knots of the speed curve. Defaults to
+        scaling (float): standard deviation of the per-feature factor. Defaults to
             `0.0`.
-        window_slice: fraction of the steps kept by the window, in `(0, 1]`, or
-            `None` for off. Defaults to `None`.
-        knots: number of inner knots of the random curves. Defaults to `4`.
-        seed: integer seed for reproducible draws. Defaults to `None`.
-        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+        magnitude_warp (float): standard deviation of the knots of the magnitude curve.
+            Defaults to `0.0`.
+        time_warp (float): standard deviation of the knots of the speed curve. Defaults
+            to `0.0`.
+        window_slice (float or None): fraction of the steps kept by the window, in
+            `(0, 1]`, or `None` for off. Defaults to `None`.
+        knots (int): number of inner knots of the random curves. Defaults to `4`.
+        seed (int or None): integer seed for reproducible draws. Defaults to `None`.
+        **kwargs (Any): base layer keyword arguments, such as `name` and `dtype`.
 
     Raises:
         ValueError: for a NaN, infinite or negative standard deviation, a

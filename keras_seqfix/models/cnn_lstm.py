@@ -39,40 +39,44 @@ def build_cnn_lstm(
     new layers first, then call `unfreeze_backbone` for the second phase.
 
     Args:
-        num_classes: number of classes (>= 2).
-        input_shape: `(frames, height, width, channels)`; `frames` may be `None`.
-        backbone: `"small_cnn"` (built in, trains from scratch), the name of a
-            `keras.applications` model (`"EfficientNetB0"`, `"MobileNetV3Small"`,
-            ...; built with `include_top=False, pooling="avg"`) or a
-            `keras.Model` mapping one frame to features (a copy is used, your
-            model is not changed). Defaults to `"small_cnn"`.
-        backbone_weights: `None`, `"imagenet"` (taken from the Keras cache,
-            `~/.keras/models`; never downloaded) or the path of a weights file.
-            Defaults to `None`.
-        freeze_backbone: freeze a backbone that has pretrained weights (a
+        num_classes (int): number of classes (>= 2).
+        input_shape (tuple): `(frames, height, width, channels)`; `frames` may be
+            `None`.
+        backbone (str or keras.Model): `"small_cnn"` (built in, trains from scratch),
+            the name of a `keras.applications` model (`"EfficientNetB0"`,
+            `"MobileNetV3Small"`, ...; built with `include_top=False, pooling="avg"`) or
+            a `keras.Model` mapping one frame to features (a copy is used, your model is
+            not changed). Defaults to `"small_cnn"`.
+        backbone_weights (str or os.PathLike or None): `None`, `"imagenet"` (taken from
+            the Keras cache, `~/.keras/models`; never downloaded) or the path of a
+            weights file. Defaults to `None`.
+        freeze_backbone (bool): freeze a backbone that has pretrained weights (a
             `keras.Model`, or `backbone_weights` given). A randomly initialised
             backbone is always trained: frozen random filters would only add
             noise. Defaults to `True`.
-        augmentation: a layer applied to the whole sequence before the backbone,
-            e.g. `keras_seqfix.layers.SequenceAugmentation(...)`. Defaults to
-            `None`.
-        units: recurrent units, or a list for a stack. Defaults to `128`.
-        cell: `"lstm"` or `"gru"`. Defaults to `"lstm"`.
-        bidirectional: bidirectional recurrent layers. Defaults to `True`.
-        pooling: `"last"` or `"attention"` over frames. Defaults to `"last"`.
-        dropout: dropout between recurrent layers and before the output.
+        augmentation (keras.layers.Layer or None): a layer applied to the whole sequence
+            before the backbone, e.g. `keras_seqfix.layers.SequenceAugmentation(...)`.
+            Defaults to `None`.
+        units (int or list of int): recurrent units, or a list for a stack. Defaults to
+            `128`.
+        cell ('"lstm" | "gru"'): `"lstm"` or `"gru"`. Defaults to `"lstm"`.
+        bidirectional (bool): bidirectional recurrent layers. Defaults to `True`.
+        pooling ('"last" | "attention"'): `"last"` or `"attention"` over frames.
+            Defaults to `"last"`.
+        dropout (float): dropout between recurrent layers and before the output.
             Defaults to `0.3`.
-        recurrent_dropout: dropout on the recurrent state. Defaults to `0.0`.
-        l1: L1 penalty on the recurrent and output kernels. Defaults to `0.0`.
-        l2: L2 penalty on the recurrent and output kernels. Defaults to `0.0`.
-        labels: `"sparse"` or `"one_hot"`; selects the loss and metric.
-            Defaults to `"sparse"`.
-        learning_rate: Adam learning rate. Defaults to `1e-3`.
-        compile: compile the model. Defaults to `True`.
-        name: model name. Defaults to `"cnn_lstm"`.
+        recurrent_dropout (float): dropout on the recurrent state. Defaults to `0.0`.
+        l1 (float): L1 penalty on the recurrent and output kernels. Defaults to `0.0`.
+        l2 (float): L2 penalty on the recurrent and output kernels. Defaults to `0.0`.
+        labels ('"sparse" | "one_hot"'): `"sparse"` or `"one_hot"`; selects the loss and
+            metric. Defaults to `"sparse"`.
+        learning_rate (float): Adam learning rate. Defaults to `1e-3`.
+        compile (bool): compile the model. Defaults to `True`.
+        name (str): model name. Defaults to `"cnn_lstm"`.
 
     Returns:
-        A functional `keras.Model` with a softmax output, compiled if `compile`.
+        (keras.Model): A functional `keras.Model` with a softmax output, compiled if
+            `compile`.
 
     Raises:
         ValueError: for a bad value, e.g. an `input_shape` that is not

@@ -29,17 +29,17 @@ def unfreeze_backbone(model, *, num_layers=None, learning_rate=1e-5):
     and the other `compile` arguments are the ones the model was compiled with.
 
     Args:
-        model: a compiled model from `build_cnn_lstm` (it has a
+        model (keras.Model): a compiled model from `build_cnn_lstm` (it has a
             `"frame_backbone"` layer).
-        num_layers: how many of the backbone's top layers to unfreeze, counting
-            only layers with weights and not BatchNormalization (in the order
-            of `backbone.layers`); `None` unfreezes all of them. Defaults to
-            `None`.
-        learning_rate: the new learning rate, typically 10-100x below the
+        num_layers (int or None): how many of the backbone's top layers to unfreeze,
+            counting only layers with weights and not BatchNormalization (in the order
+            of `backbone.layers`); `None` unfreezes all of them. Defaults to `None`.
+        learning_rate (float): the new learning rate, typically 10-100x below the
             first phase. Defaults to `1e-5`.
 
     Returns:
-        The same `model`, recompiled (it is changed in place, as you asked).
+        (keras.Model): The same `model`, recompiled (it is changed in place, as you
+            asked).
 
     Raises:
         TypeError: if `model` is not a `keras.Model`, or `num_layers` or

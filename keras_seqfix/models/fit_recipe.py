@@ -65,31 +65,32 @@ def fit_recipe(
     choice, and it warns. To replace one of the recipe's, edit the dict instead.
 
     Args:
-        x: the training inputs (an array, or a list or dict of arrays for a
-            model with several inputs), or their number of samples as an int.
-            The recipe is for in-memory arrays, which `fit` batches and splits
-            itself; for a dataset, take its `epochs` and `callbacks` only.
-        model: the model the recipe is for; one from
+        x (np.ndarray or list or dict or int): the training inputs (an array, or a list
+            or dict of arrays for a model with several inputs), or their number of
+            samples as an int. The recipe is for in-memory arrays, which `fit` batches
+            and splits itself; for a dataset, take its `epochs` and `callbacks` only.
+        model (keras.Model or None): the model the recipe is for; one from
             `build_rocket_classifier` gets its own recipe. Defaults to `None`
             (the recurrent builders' recipe).
-        updates: optimizer updates to aim for on small sets. Defaults to
+        updates (int): optimizer updates to aim for on small sets. Defaults to
             `2500` (4 to 6 minutes for series of 150 to 250 steps on one CPU
             core, under 5 on two).
-        max_batch_size: largest batch on small sets. Defaults to `16`.
-        large: number of samples from which a validation split is held out.
+        max_batch_size (int): largest batch on small sets. Defaults to `16`.
+        large (int): number of samples from which a validation split is held out.
             Defaults to `1000`.
-        max_epochs: cap on the epochs (for a smoke run). Defaults to `None`.
-        floor_delta: on small sets, the fall of the training loss (in nats per
-            sample) below which it counts as at its floor. `None` trains the
-            whole budget and restores the weights of the lowest training loss.
-            Defaults to `1e-3`.
-        callbacks: your own `keras.callbacks.Callback` objects (a list or
-            tuple), appended after the recipe's, in their order. Defaults to
-            `None` (the recipe's callbacks only).
+        max_epochs (int or None): cap on the epochs (for a smoke run). Defaults to
+            `None`.
+        floor_delta (float or None): on small sets, the fall of the training loss (in
+            nats per sample) below which it counts as at its floor. `None` trains the
+            whole budget and restores the weights of the lowest training loss. Defaults
+            to `1e-3`.
+        callbacks (list or tuple of keras.callbacks.Callback, or None): your own
+            `keras.callbacks.Callback` objects (a list or tuple), appended after the
+            recipe's, in their order. Defaults to `None` (the recipe's callbacks only).
 
     Returns:
-        A dict with `epochs`, `batch_size` and `callbacks` (new callback
-        objects each call, then yours), plus `validation_split` on larger sets.
+        (dict): A dict with `epochs`, `batch_size` and `callbacks` (new callback objects
+            each call, then yours), plus `validation_split` on larger sets.
 
     Raises:
         TypeError: if `x` is not arrays or an int (a dataset or generator

@@ -52,57 +52,61 @@ def build_lstm_classifier(
     inference matches training on small sets.
 
     Args:
-        num_classes: number of classes (>= 2); the output is a softmax over them.
-        input_shape: `(timesteps, features)` for the numeric route; `timesteps`
-            may be `None` for variable length. Give this or `vocab_size`.
-        vocab_size: vocabulary size for the token route (ids `0..vocab_size-1`,
-            `0` = padding). Give this or `input_shape`.
-        embedding_dim: size of the token embedding. Defaults to `128`.
-        embedding_matrix: optional pretrained vectors (GloVe, word2vec), an array
-            `(vocab_size, embedding_dim)` loaded into the Embedding.
-        trainable_embedding: whether the embedding is trained. Defaults to `True`.
-        units: units of the recurrent layer, or a list for a stack (e.g.
-            `[128, 64]`). Defaults to `128`.
-        cell: `"lstm"` or `"gru"`. Defaults to `"lstm"`.
-        bidirectional: wrap each recurrent layer in `Bidirectional`. `None`
-            means `True` on the token route and `False` on the numeric route,
-            where the convolutional branch already reads the series both ways
-            and LSTM-FCN's unidirectional LSTM trains ~2x faster at equal accuracy
-            in our runs. Defaults to `None`.
-        pooling: `"last"` (last state) or `"attention"` (`AttentionPooling` over
-            all steps). `None` means `"attention"` on the token route, where a few
-            words carry the class (SMS spam: spam recall 0.879 -> 0.900, accuracy
-            0.974 -> 0.980) and the last state would have to hold them through
-            the whole message, and `"last"` on the numeric route, as in
+        num_classes (int): number of classes (>= 2); the output is a softmax over them.
+        input_shape (tuple or None): `(timesteps, features)` for the numeric route;
+            `timesteps` may be `None` for variable length. Give this or `vocab_size`.
+        vocab_size (int or None): vocabulary size for the token route (ids
+            `0..vocab_size-1`, `0` = padding). Give this or `input_shape`.
+        embedding_dim (int): size of the token embedding. Defaults to `128`.
+        embedding_matrix (np.ndarray or None): optional pretrained vectors (GloVe,
+            word2vec), an array `(vocab_size, embedding_dim)` loaded into the Embedding.
+        trainable_embedding (bool): whether the embedding is trained. Defaults to
+            `True`.
+        units (int or list of int): units of the recurrent layer, or a list for a stack
+            (e.g. `[128, 64]`). Defaults to `128`.
+        cell ('"lstm" | "gru"'): `"lstm"` or `"gru"`. Defaults to `"lstm"`.
+        bidirectional (bool or None): wrap each recurrent layer in `Bidirectional`.
+            `None` means `True` on the token route and `False` on the numeric route,
+            where the convolutional branch already reads the series both ways and
+            LSTM-FCN's unidirectional LSTM trains ~2x faster at equal accuracy in our
+            runs. Defaults to `None`.
+        pooling ('"last" | "attention" | None'): `"last"` (last state) or `"attention"`
+            (`AttentionPooling` over all steps). `None` means `"attention"` on the token
+            route, where a few words carry the class (SMS spam: spam recall 0.879 ->
+            0.900, accuracy 0.974 -> 0.980) and the last state would have to hold them
+            through the whole message, and `"last"` on the numeric route, as in
             LSTM-FCN. Defaults to `None`.
-        conv_branch: add the LSTM-FCN convolutional branch. `None` means `True` on
-            the numeric route and `False` on the token route. Defaults to `None`.
-        branch_dropout: dropout on the recurrent features (last state or
+        conv_branch (bool or None): add the LSTM-FCN convolutional branch. `None` means
+            `True` on the numeric route and `False` on the token route. Defaults to
+            `None`.
+        branch_dropout (float or None): dropout on the recurrent features (last state or
             attention-pooled) before they are concatenated with the
             convolutional ones. `None` means LSTM-FCN's `0.8` where there is a
             convolutional branch: without it the recurrent branch memorises
             small training sets (on JapaneseVowels the test loss was 3x higher).
             A rate above 0 without a convolutional branch is an error.
             Defaults to `None`.
-        normalization: numeric route input normalisation: `"auto"` (`"adapt"`
-            when `adapt_data` is given, else `"batch"`), `"adapt"`, `"batch"` or
-            `None`. Defaults to `"auto"`.
-        adapt_data: training inputs `(n, timesteps, features)`; their per-feature
-            mean and variance over non-padded steps fix a `Normalization` layer.
-        dropout: dropout rate between recurrent layers and before the output.
+        normalization ('"auto" | "adapt" | "batch" | None'): numeric route input
+            normalisation: `"auto"` (`"adapt"` when `adapt_data` is given, else
+            `"batch"`), `"adapt"`, `"batch"` or `None`. Defaults to `"auto"`.
+        adapt_data (np.ndarray or None): training inputs `(n, timesteps, features)`;
+            their per-feature mean and variance over non-padded steps fix a
+            `Normalization` layer.
+        dropout (float): dropout rate between recurrent layers and before the output.
             Defaults to `0.3`.
-        recurrent_dropout: dropout on the recurrent state. Defaults to `0.0`.
-        l1: L1 penalty on the kernels. Defaults to `0.0`.
-        l2: L2 penalty on the kernels. Defaults to `0.0`.
-        labels: `"sparse"` (integer ids) or `"one_hot"`; selects the loss and
-            accuracy metric, and `fit` checks the labels against it. Defaults to
-            `"sparse"`.
-        learning_rate: Adam learning rate. Defaults to `1e-3`.
-        compile: compile the model. Defaults to `True`.
-        name: model name. Defaults to `"lstm_classifier"`.
+        recurrent_dropout (float): dropout on the recurrent state. Defaults to `0.0`.
+        l1 (float): L1 penalty on the kernels. Defaults to `0.0`.
+        l2 (float): L2 penalty on the kernels. Defaults to `0.0`.
+        labels ('"sparse" | "one_hot"'): `"sparse"` (integer ids) or `"one_hot"`;
+            selects the loss and accuracy metric, and `fit` checks the labels against
+            it. Defaults to `"sparse"`.
+        learning_rate (float): Adam learning rate. Defaults to `1e-3`.
+        compile (bool): compile the model. Defaults to `True`.
+        name (str): model name. Defaults to `"lstm_classifier"`.
 
     Returns:
-        A functional `keras.Model` (softmax output), compiled if `compile`.
+        (keras.Model): A functional `keras.Model` (softmax output), compiled if
+            `compile`.
 
     Raises:
         ValueError: for a bad value, e.g. `num_classes < 2`, neither or both of

@@ -55,36 +55,36 @@ def build_rocket_classifier(
       suggests a logistic head above ~10,000 series).
 
     Args:
-        num_classes: number of classes (>= 2).
-        input_shape: `(timesteps, channels)`; `timesteps` may be `None` for
+        num_classes (int): number of classes (>= 2).
+        input_shape (tuple): `(timesteps, channels)`; `timesteps` may be `None` for
             variable length.
-        adapt_data: training series `(n, timesteps, channels)`: they fix the
-            MiniRocket biases and the feature standardisation.
-        adapt_labels: optional labels of `adapt_data` (in the `labels`
-            format): solve the head in closed form. Defaults to `None`.
-        labels: `"sparse"` (integer ids) or `"one_hot"`. Defaults to
-            `"sparse"`.
-        num_features: MiniRocket features (a multiple of 84 is used).
+        adapt_data (np.ndarray): training series `(n, timesteps, channels)`: they fix
+            the MiniRocket biases and the feature standardisation.
+        adapt_labels (np.ndarray or None): optional labels of `adapt_data` (in the
+            `labels` format): solve the head in closed form. Defaults to `None`.
+        labels ('"sparse" | "one_hot"'): `"sparse"` (integer ids) or `"one_hot"`.
+            Defaults to `"sparse"`.
+        num_features (int): MiniRocket features (a multiple of 84 is used).
             Defaults to `10_000`.
-        alphas: the ridge regularisation grid. Defaults to
+        alphas (sequence of float): the ridge regularisation grid. Defaults to
             `numpy.logspace(-3, 3, 10)`.
-        masking: whether all-zero steps at the start or end of a series
-            (padding) are masked. `"auto"` masks them when `timesteps` is
-            `None`, where each batch may be padded to another length, and
-            otherwise reads the series as given, padding included, as aeon's
-            MiniRocket does: at a fixed length the padding is the same in
-            training and prediction, and how much of it there is tells the
-            classifier the series' length (JapaneseVowels, 5 seeds: median
-            0.989 read as given, 0.984 masked). `True` always, `False` never.
-            Defaults to `"auto"`.
-        seed: seed of the MiniRocket draws. Defaults to `None`.
-        learning_rate: Adam learning rate for a gradient-trained head.
+        masking ('bool | "auto"'): whether all-zero steps at the start or end of a
+            series (padding) are masked. `"auto"` masks them when `timesteps` is `None`,
+            where each batch may be padded to another length, and otherwise reads the
+            series as given, padding included, as aeon's MiniRocket does: at a fixed
+            length the padding is the same in training and prediction, and how much of
+            it there is tells the classifier the series' length (JapaneseVowels, 5
+            seeds: median 0.989 read as given, 0.984 masked). `True` always, `False`
+            never. Defaults to `"auto"`.
+        seed (int or None): seed of the MiniRocket draws. Defaults to `None`.
+        learning_rate (float): Adam learning rate for a gradient-trained head.
             Defaults to `1e-3`.
-        compile: compile the model. Defaults to `True`.
-        name: model name. Defaults to `"rocket_classifier"`.
+        compile (bool): compile the model. Defaults to `True`.
+        name (str): model name. Defaults to `"rocket_classifier"`.
 
     Returns:
-        A functional `keras.Model` (softmax output), compiled if `compile`.
+        (keras.Model): A functional `keras.Model` (softmax output), compiled if
+            `compile`.
 
     Raises:
         ValueError: for a bad value, e.g. `num_classes < 2`, an `input_shape`

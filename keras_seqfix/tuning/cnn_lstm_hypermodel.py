@@ -26,15 +26,15 @@ class CNNLSTMHyperModel(SeqfixHyperModel):
     | `batch_size` (in `fit`) | 16, 32, 64 | 32 |
 
     Args:
-        num_classes: number of classes (>= 2).
-        labels: `"sparse"` or `"one_hot"`; passed to the builder, which
-            compiles the matching loss. Defaults to `"sparse"`.
-        epochs: epochs of a trial when the `fit` arguments give none.
+        num_classes (int): number of classes (>= 2).
+        labels ('"sparse" | "one_hot"'): `"sparse"` or `"one_hot"`; passed to the
+            builder, which compiles the matching loss. Defaults to `"sparse"`.
+        epochs (int): epochs of a trial when the `fit` arguments give none.
             Defaults to `30`.
-        name: optional name of the hypermodel.
-        tunable: whether its hyper-parameters join the search space.
+        name (str or None): optional name of the hypermodel.
+        tunable (bool): whether its hyper-parameters join the search space.
             Defaults to `True`.
-        **fixed: `build_cnn_lstm` arguments held fixed: `input_shape`
+        **fixed (Any): `build_cnn_lstm` arguments held fixed: `input_shape`
             (needed), `backbone`, `backbone_weights`, `augmentation`, ... and
             any searched name to leave it out of the search.
 

@@ -35,15 +35,15 @@ class LSTMHyperModel(SeqfixHyperModel):
     | `batch_size` (in `fit`) | 16, 32, 64 | 32 |
 
     Args:
-        num_classes: number of classes (>= 2).
-        labels: `"sparse"` (integer ids) or `"one_hot"`; passed to the builder,
-            which compiles the matching loss. Defaults to `"sparse"`.
-        epochs: epochs of a trial when the `fit` arguments give none.
+        num_classes (int): number of classes (>= 2).
+        labels ('"sparse" | "one_hot"'): `"sparse"` (integer ids) or `"one_hot"`; passed
+            to the builder, which compiles the matching loss. Defaults to `"sparse"`.
+        epochs (int): epochs of a trial when the `fit` arguments give none.
             Defaults to `50`.
-        name: optional name of the hypermodel.
-        tunable: whether its hyper-parameters join the search space (keras-tuner's
-            meaning). Defaults to `True`.
-        **fixed: `build_lstm_classifier` arguments held fixed: `vocab_size` or
+        name (str or None): optional name of the hypermodel.
+        tunable (bool): whether its hyper-parameters join the search space
+            (keras-tuner's meaning). Defaults to `True`.
+        **fixed (Any): `build_lstm_classifier` arguments held fixed: `vocab_size` or
             `input_shape` (one is needed), `embedding_matrix`, `adapt_data`,
             and any searched name to leave it out of the search.
 

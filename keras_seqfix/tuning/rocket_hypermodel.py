@@ -29,16 +29,16 @@ class RocketHyperModel(SeqfixHyperModel):
     by gradient as the builder allows.
 
     Args:
-        num_classes: number of classes (>= 2).
-        labels: `"sparse"` or `"one_hot"`; passed to the builder, which
-            compiles the matching loss. Defaults to `"sparse"`.
-        epochs: epochs of a trial when the `fit` arguments give none. `None`
-            means `0` with `adapt_labels` (closed-form head) and `50` without.
+        num_classes (int): number of classes (>= 2).
+        labels ('"sparse" | "one_hot"'): `"sparse"` or `"one_hot"`; passed to the
+            builder, which compiles the matching loss. Defaults to `"sparse"`.
+        epochs (int or None): epochs of a trial when the `fit` arguments give none.
+            `None` means `0` with `adapt_labels` (closed-form head) and `50` without.
             Defaults to `None`.
-        name: optional name of the hypermodel.
-        tunable: whether its hyper-parameters join the search space.
+        name (str or None): optional name of the hypermodel.
+        tunable (bool): whether its hyper-parameters join the search space.
             Defaults to `True`.
-        **fixed: `build_rocket_classifier` arguments held fixed:
+        **fixed (Any): `build_rocket_classifier` arguments held fixed:
             `input_shape` and `adapt_data` (both needed), `adapt_labels`,
             `seed`, ... and `num_features` to leave it out of the search.
 
@@ -118,8 +118,8 @@ class RocketHyperModel(SeqfixHyperModel):
         """Evaluate the closed-form model, or train it like the other hypermodels.
 
         Returns:
-            A `History` (one epoch, with the evaluated metrics, when nothing is
-            trained).
+            (keras.callbacks.History): A `History` (one epoch, with the evaluated
+                metrics, when nothing is trained).
         """
         epochs = kwargs.get("epochs", self.epochs)
         if not (self.closed_form and epochs == 0):

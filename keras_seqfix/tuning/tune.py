@@ -69,49 +69,49 @@ def tune(
     integer ids or one-hot rows; the builders compile the matching loss.
 
     Args:
-        x: training inputs, a NumPy array.
-        y: training labels: integer class ids `(n,)` or one-hot `(n, classes)`.
-        kind: `None` (from the data), `"lstm"`, `"rocket"`
-            (`build_rocket_classifier`, for numeric series), `"cnn_lstm"`, or
-            a keras-tuner `HyperModel` of your own (a keras_seqfix one, or any
-            whose `fit` takes `validation_data` and `callbacks`).
+        x (np.ndarray): training inputs, a NumPy array.
+        y (np.ndarray): training labels: integer class ids `(n,)` or one-hot
+            `(n, classes)`.
+        kind ('"lstm" | "rocket" | "cnn_lstm" | keras_tuner.HyperModel | None'): `None`
+            (from the data), `"lstm"`, `"rocket"` (`build_rocket_classifier`, for
+            numeric series), `"cnn_lstm"`, or a keras-tuner `HyperModel` of your own (a
+            keras_seqfix one, or any whose `fit` takes `validation_data` and
+            `callbacks`). Defaults to `None`.
+        max_trials (int): the most trials to run. Defaults to `10`.
+        time_budget (float or None): seconds after which no new trial starts, or `None`
+            for no limit. Defaults to `None`.
+        validation_data (tuple or None): `(x_val, y_val)` to score the trials on.
             Defaults to `None`.
-        max_trials: the most trials to run. Defaults to `10`.
-        time_budget: seconds after which no new trial starts, or `None` for
-            no limit. Defaults to `None`.
-        validation_data: `(x_val, y_val)` to score the trials on.
-            Defaults to `None`.
-        seed: seed of the search, the splits and each trial's weights (set
+        seed (int): seed of the search, the splits and each trial's weights (set
             with `keras.utils.set_random_seed`). Defaults to `0`.
-        directory: where keras-tuner writes its trial records (overwritten).
-            `None` uses a temporary directory, removed at the end.
-            Defaults to `None`.
-        verbose: `0` silent, `1` one line per trial, `2` also the epochs.
+        directory (str or os.PathLike or None): where keras-tuner writes its trial
+            records (overwritten). `None` uses a temporary directory, removed at the
+            end. Defaults to `None`.
+        verbose (int): `0` silent, `1` one line per trial, `2` also the epochs.
             Defaults to `1`.
-        epochs: the most epochs of one trial's fit. `None` means the
+        epochs (int or None): the most epochs of one trial's fit. `None` means the
             hypermodel's own: 50 for `"lstm"`, 30 for `"cnn_lstm"`, none for
             `"rocket"` (its ridge head is solved when it is built).
             Defaults to `None`.
-        patience: epochs without a better validation loss before a trial
+        patience (int): epochs without a better validation loss before a trial
             stops. Defaults to `10`.
-        folds: cross-validation folds for small sets. Defaults to `3`.
-        cv_below: sets with fewer samples are cross-validated (without
+        folds (int): cross-validation folds for small sets. Defaults to `3`.
+        cv_below (int): sets with fewer samples are cross-validated (without
             `validation_data`). Defaults to `300`.
-        refit: retrain the best hyper-parameters on all of `x` for the mean
-            best epoch of their trial. `"auto"` retrains after a
-            cross-validation and keeps the best trial's own model otherwise
-            (after cross-validation that is its best fold's model).
-            Defaults to `"auto"`.
-        callbacks: your callbacks, copied into every trial's `fit`.
-            Defaults to `None`.
-        fit_kwargs: other `fit` arguments of every trial (`class_weight`,
+        refit ('bool | "auto"'): retrain the best hyper-parameters on all of `x` for the
+            mean best epoch of their trial. `"auto"` retrains after a cross-validation
+            and keeps the best trial's own model otherwise (after cross-validation that
+            is its best fold's model). Defaults to `"auto"`.
+        callbacks (list or tuple or None): your callbacks, copied into every trial's
+            `fit`. Defaults to `None`.
+        fit_kwargs (dict or None): other `fit` arguments of every trial (`class_weight`,
             `batch_size` to fix it, ...). Defaults to `None`.
-        **fixed: builder arguments held fixed instead of searched, e.g.
+        **fixed (Any): builder arguments held fixed instead of searched, e.g.
             `cell="gru"` or `units=64`.
 
     Returns:
-        A `TuneResult` with `.model`, `.hyperparameters`, `.table` and
-        `.plot()`.
+        (TuneResult): A `TuneResult` with `.model`, `.hyperparameters`, `.table` and
+            `.plot()`.
 
     Raises:
         ImportError: if keras-tuner is not installed (`pip install

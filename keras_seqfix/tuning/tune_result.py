@@ -10,18 +10,18 @@ class TuneResult:
     """The best model of a `tune` search, its hyper-parameters and every trial.
 
     Attributes:
-        model: the best `keras.Model`: retrained on all the training data with
-            the best hyper-parameters (`refitted`), or the best trial's own.
-        hyperparameters: the best trial's values, a dict.
-        table: one dict per trial, in the order they ran: `trial` (1, 2, ...),
-            `hyperparameters` (dict), `score` (mean best validation loss; `None`
+        model (keras.Model): the best `keras.Model`: retrained on all the training data
+            with the best hyper-parameters (`refitted`), or the best trial's own.
+        hyperparameters (dict): the best trial's values, a dict.
+        table (list of dict): one dict per trial, in the order they ran: `trial` (1, 2,
+            ...), `hyperparameters` (dict), `score` (mean best validation loss; `None`
             for a failed or unfinished trial), `seconds` and `status`.
-        best_score: the best trial's score.
-        objective: what the score is, `"val_loss"` (lower is better).
-        cross_validated: whether the scores are means over folds.
-        refitted: whether `model` was retrained on all the training data.
-        interrupted: whether the search was stopped by Ctrl-C.
-        seconds: the wall-clock seconds of the whole call.
+        best_score (float or None): the best trial's score.
+        objective (str): what the score is, `"val_loss"` (lower is better).
+        cross_validated (bool): whether the scores are means over folds.
+        refitted (bool): whether `model` was retrained on all the training data.
+        interrupted (bool): whether the search was stopped by Ctrl-C.
+        seconds (float): the wall-clock seconds of the whole call.
 
     Examples:
         >>> from keras_seqfix.tuning import TuneResult
@@ -75,7 +75,7 @@ class TuneResult:
         values (eta squared). A rough guide on a few trials, not a test.
 
         Returns:
-            A dict `{name: importance}`, most important first.
+            (dict of str to float): A dict `{name: importance}`, most important first.
         """
         rows = self._scored()
         scores = np.array([row["score"] for row in rows], dtype="float64")
@@ -93,11 +93,11 @@ class TuneResult:
         """Plot the score by trial and by the most important hyper-parameter.
 
         Args:
-            ax: optional pair of matplotlib axes. Defaults to `None` (a new
-                figure with two axes).
+            ax (sequence of matplotlib.axes.Axes or None): optional pair of matplotlib
+                axes. Defaults to `None` (a new figure with two axes).
 
         Returns:
-            The matplotlib `Figure`.
+            (matplotlib.figure.Figure): The matplotlib `Figure`.
 
         Raises:
             ImportError: if matplotlib is not installed (`pip install
