@@ -247,7 +247,7 @@ def _diagnose_generated(record):
         lines.append(_diagnose_summary_row(f"{seed} ({role})", runs[seed]))
     lines += [
         "",
-        "Per cause code, over both seeds (cases, first, in the top 3, and "
+        "Per cause code, over every seed (cases, first, in the top 3, and "
         "what was ranked first when it was missed):",
         "",
         "| expected | cases | first | top 3 | ranked first instead |",
