@@ -101,6 +101,16 @@ def _normalize(inputs, mask, normalization, adapt_data, features):
     if normalization is None:
         return inputs
     if normalization == "batch":
+        if features == 1 and mask is not None:
+            # Keras's masked BatchNormalization squeezes its moments without an
+            # axis, so a single channel loses it (IndexError on JAX): normalise
+            # two copies of the channel, each with the same statistics, and keep
+            # the first.
+            pair = keras.layers.Concatenate(name="input_channel_pair")([inputs, inputs])
+            normalized = keras.layers.BatchNormalization(
+                momentum=_BN_MOMENTUM, name="input_normalization"
+            )(pair, mask=mask)
+            return normalized[..., :1]
         return keras.layers.BatchNormalization(
             momentum=_BN_MOMENTUM, name="input_normalization"
         )(inputs, mask=mask)
