@@ -8,7 +8,6 @@ import warnings
 import keras
 import numpy as np
 
-from keras_seqfix._deprecation import renamed_argument
 from keras_seqfix._labels import check_model_labels
 from keras_seqfix._validation import (
     Integral,
@@ -22,6 +21,7 @@ from keras_seqfix.callbacks.lr_range_finder import (
     RAMP_EXAMPLES,
     LRRangeFinder,
     check_constant_learning_rate,
+    resolve_divergence_factor,
 )
 
 # One declared place for `find_lr`'s own arguments; the ramp's are shared with
@@ -420,14 +420,8 @@ def find_lr(
         {"diverge_factor": diverge_factor},
         examples=RAMP_EXAMPLES,
     )
-    divergence_factor = renamed_argument(
-        "find_lr",
-        "diverge_factor",
-        "divergence_factor",
-        diverge_factor,
-        divergence_factor,
-        4.0,
-        stacklevel=4,  # the user's call (through `checked_signature`)
+    divergence_factor = resolve_divergence_factor(
+        "find_lr", diverge_factor, divergence_factor
     )
     # The finder checks the ramp (check_ramp) in its constructor: built before
     # the model check, so a bad ramp is still refused first.

@@ -38,6 +38,19 @@ RAMP_EXAMPLES = {
 }
 
 
+def resolve_divergence_factor(function_name, diverge_factor, divergence_factor):
+    """`divergence_factor`, or the deprecated `diverge_factor` (it warns)."""
+    return renamed_argument(
+        function_name,
+        "diverge_factor",
+        "divergence_factor",
+        diverge_factor,
+        divergence_factor,
+        4.0,
+        stacklevel=5,  # the user's call (through `checked_signature` and here)
+    )
+
+
 def check_ramp(**params):
     """Validate the ramp's arguments against `RAMP_CONSTRAINTS`."""
     validate_params(RAMP_CONSTRAINTS, params, examples=RAMP_EXAMPLES)
@@ -154,14 +167,8 @@ class LRRangeFinder(keras.callbacks.Callback):
             diverge_factor=diverge_factor,
             method=method,
         )
-        divergence_factor = renamed_argument(
-            "LRRangeFinder",
-            "diverge_factor",
-            "divergence_factor",
-            diverge_factor,
-            divergence_factor,
-            4.0,
-            stacklevel=4,  # the user's call (through `checked_signature`)
+        divergence_factor = resolve_divergence_factor(
+            "LRRangeFinder", diverge_factor, divergence_factor
         )
         self.start_lr = float(start_lr)
         self.end_lr = float(end_lr)

@@ -224,3 +224,18 @@ def catalogue_markdown():
 #: The codes that say the model does not learn, whatever the cause: the
 #: reference and the over-time gradient look for what explains them.
 FAILURES = ("no_signal", "underfitting", "architecture_mismatch")
+#: Causes that keep a model from learning by themselves, each measured by its
+#: own check: found at medium or above, one of them explains the failure.
+OTHER_EXPLANATIONS = (
+    "label_loss_mismatch",
+    "output_activation_mismatch",
+    "invalid_values",
+    "unscaled_inputs",
+    "padding_without_mask",
+    "per_frame_augmentation",
+    "frame_feature_width",
+    "lr_too_high",
+    "lr_too_low",
+    "vanishing_gradients",
+    "exploding_gradients",
+)

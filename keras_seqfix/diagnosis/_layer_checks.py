@@ -14,7 +14,7 @@
 
 import math
 
-from keras_seqfix.diagnosis._codes import FAILURES
+from keras_seqfix.diagnosis._codes import FAILURES, OTHER_EXPLANATIONS
 from keras_seqfix.diagnosis._inputs import all_layers
 from keras_seqfix.diagnosis.finding import make_finding
 
@@ -237,21 +237,6 @@ def check_train_inference(ctx):
     return [make_finding("train_inference_discrepancy", score, title, evidence, fix)]
 
 
-#: Causes that keep a model from learning by themselves, each measured by its
-#: own check: found at medium or above, one of them explains the failure.
-OTHER_EXPLANATIONS = (
-    "label_loss_mismatch",
-    "output_activation_mismatch",
-    "invalid_values",
-    "unscaled_inputs",
-    "padding_without_mask",
-    "per_frame_augmentation",
-    "frame_feature_width",
-    "lr_too_high",
-    "lr_too_low",
-    "vanishing_gradients",
-    "exploding_gradients",
-)
 _HEAVY_DROPOUT_SCORE = 0.8
 
 

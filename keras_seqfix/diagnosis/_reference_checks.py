@@ -7,8 +7,7 @@ import math
 import keras
 import numpy as np
 
-from keras_seqfix.diagnosis import _layer_checks
-from keras_seqfix.diagnosis._codes import FAILURES
+from keras_seqfix.diagnosis._codes import FAILURES, OTHER_EXPLANATIONS
 from keras_seqfix.diagnosis._reference import clearly_above_chance
 from keras_seqfix.diagnosis.finding import Finding, severity_of
 
@@ -36,9 +35,7 @@ def model_view(ctx, reference):
         index = ctx.reference_rows
         x, ids = ctx.x[index], ctx.labels.ids[index]
         on = "x (training samples)"
-    keep = ids >= 0
-    if x.dtype.kind == "f":
-        keep &= np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+    keep = _scorable(x, ids)
     x, ids, index = x[keep], ids[keep], index[keep]
     probs = class_probabilities(ctx, x)
     predicted = probs.argmax(axis=1)
@@ -78,6 +75,14 @@ def model_view(ctx, reference):
             for i in worst
         ],
     }
+
+
+def _scorable(x, ids):
+    """Rows whose label the loss reads (id >= 0) and whose inputs are finite."""
+    keep = ids >= 0
+    if x.dtype.kind == "f":
+        keep &= np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+    return keep
 
 
 def class_probabilities(ctx, x, batch_size=256):
@@ -163,9 +168,7 @@ def _training_balanced_accuracy(ctx):
 
     rows = ctx.reference_rows
     x, ids = ctx.x[rows], ctx.labels.ids[rows]
-    keep = ids >= 0
-    if x.dtype.kind == "f":
-        keep &= np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+    keep = _scorable(x, ids)
     if keep.sum() < 2:
         return math.nan
     predicted = class_probabilities(ctx, x[keep]).argmax(axis=1)
@@ -382,7 +385,7 @@ _ORDER_FREE_SCORE = 0.7
 # failure is its consequence, not a second cause.
 _STOPS_LEARNING = frozenset(
     {
-        *_layer_checks.OTHER_EXPLANATIONS,
+        *OTHER_EXPLANATIONS,
         "train_inference_discrepancy",
         # A low balanced accuracy of a short probe is what imbalance gives.
         "class_imbalance",

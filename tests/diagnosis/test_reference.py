@@ -344,6 +344,16 @@ def test_order_free_tells_pooling_over_steps_from_a_recurrent_model():
     assert _reference_checks.order_free(ctx) is True
 
 
+# A reference that learned the labels, as `fit_reference` reports it.
+_LEARNED = {
+    "balanced_accuracy": 0.95,
+    "chance_balanced_accuracy": 0.5,
+    "held_out": 100,
+    "seconds": 1.0,
+    "name": "MiniRocket + ridge",
+}
+
+
 def _gap_inputs(fitted, monkeypatch, model):
     x, y = _sines(40, steps=16)
     ctx = _context(x, y, x[:20], y[:20])
@@ -352,13 +362,7 @@ def _gap_inputs(fitted, monkeypatch, model):
     monkeypatch.setattr(
         _reference_checks, "_training_balanced_accuracy", lambda ctx: fitted
     )
-    reference = {
-        "balanced_accuracy": 0.95,
-        "chance_balanced_accuracy": 0.5,
-        "held_out": 100,
-        "seconds": 1.0,
-        "name": "MiniRocket + ridge",
-    }
+    reference = dict(_LEARNED)
     view = {"on": "validation_data", "balanced_accuracy": 0.6, "samples": 100}
     return ctx, reference, view
 
@@ -386,13 +390,7 @@ def _copy_at_chance(model, findings):
     ctx = _context(x, y)
     ctx.model, ctx.info = model, types.SimpleNamespace(units=2)
     ctx.probe.val_bacc_real, ctx.probe.holdout_samples = 0.5, 100
-    reference = {
-        "balanced_accuracy": 0.95,
-        "chance_balanced_accuracy": 0.5,
-        "held_out": 100,
-        "seconds": 1.0,
-        "name": "MiniRocket + ridge",
-    }
+    reference = dict(_LEARNED)
     findings = [Finding("no_signal", "high", "no signal", {}, "fix", 0.8), *findings]
     _reference_checks.demote_no_signal(findings, reference, ctx)
     return [f for f in findings if f.code == "architecture_mismatch"], ctx
