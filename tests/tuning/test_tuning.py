@@ -188,10 +188,21 @@ def _tune_dirs():
 
 
 @pytest.mark.slow  # several fits, each traced anew: 50 to 150 s on 2 busy cores
-def test_tune_runs_two_trials_end_to_end_and_cleans_up(capsys):
+def test_tune_runs_two_trials_end_to_end_and_cleans_up(capsys, monkeypatch, tmp_path):
+    # This test's own temporary folder: searches in the other test worker make and
+    # remove theirs in the shared one meanwhile.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    made = []
+    temporary_directory = tempfile.TemporaryDirectory
+
+    def recording(*args, **kwargs):
+        folder = temporary_directory(*args, **kwargs)
+        made.append(folder.name)
+        return folder
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", recording)
     x, y = _tokens()
     vx, vy = _tokens(seed=1)
-    before = _tune_dirs()
     result = ksf.tune(
         x,
         y,
@@ -201,9 +212,10 @@ def test_tune_runs_two_trials_end_to_end_and_cleans_up(capsys):
         verbose=1,
         **SMALL,
     )
-    # The temporary search directory is gone (only new ones are compared: a
-    # search in another process may remove its own meanwhile).
-    assert _tune_dirs() - before == set()
+    # The search ran in a temporary folder, and the folder is gone.
+    searches = [n for n in made if os.path.basename(n).startswith("keras_seqfix_tune_")]
+    assert searches and not any(os.path.exists(n) for n in searches)
+    assert _tune_dirs() == set()
     assert "Trial 1/2" in capsys.readouterr().out
     assert [row["trial"] for row in result.table] == [1, 2]
     assert all(row["status"] == "completed" for row in result.table)
