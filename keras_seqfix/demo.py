@@ -6,7 +6,8 @@ are applied with `keras_seqfix`: `build_rocket_classifier` (MiniRocket features 
 a closed-form head, seconds) and `build_lstm_classifier` with the fit recipe
 (`find_lr` when the diagnosis flags the learning rate); the test loss, accuracy
 and seconds of each are printed beside the published FCN accuracy. Plots (PNG) and
-a markdown report go to `output_dir`. About 1.5 minutes on 2 idle cores.
+a markdown report go to `output_dir`. At most three minutes on 2 idle cores
+(`benchmarks/results/demo.json` has the last measured run).
 """
 
 import math
@@ -19,6 +20,8 @@ PUBLISHED_FCN = {"ArrowHead": 0.84, "GunPoint": 1.00}
 
 # What the demo does about each cause `diagnose` can report (the fixed recipe).
 _ACTIONS = {
+    "architecture_mismatch": "ksf.build_rocket_classifier and "
+    "ksf.build_lstm_classifier (models made for the data's kind and shape)",
     "underfitting": "ksf.build_lstm_classifier defaults (LSTM-FCN: LSTM + conv branch)",
     "no_signal": "ksf.build_lstm_classifier defaults (the conv branch sees local shape)",
     "vanishing_gradients": "ksf.build_lstm_classifier defaults (BatchNorm, conv branch)",
@@ -39,7 +42,7 @@ _RECIPE = (
     "find_lr(model, x_train, y_train), when diagnose flags the learning rate",
     "model.fit(x_train, y_train, **ksf.fit_recipe(x_train, model=model)): even "
     "batches, the rate halved on a training-loss plateau, stop at its floor "
-    "(the demo: updates=600 of the default 2,500, unless --full)",
+    "(the demo: updates=240 of the default 2,500, unless --full)",
 )
 
 
@@ -128,7 +131,7 @@ def _train_rocket(data, seed):
 
 #: Optimizer updates of the LSTM builder in the demo (the fit recipe's default is
 #: 2,500): what fits the demo's three minutes; `--full` trains the whole recipe.
-DEMO_UPDATES = 600
+DEMO_UPDATES = 240
 
 
 def _train_lstm(data, quick, full, seed, log, problems):
@@ -253,10 +256,10 @@ def run_demo(
 
     Args:
         quick: a short run for smoke tests and CI (under a minute). Defaults to
-            `False` (about 1.5 minutes on 2 CPU cores).
+            `False` (at most three minutes on 2 idle CPU cores).
         full: train the LSTM builder with the whole fit recipe (2,500 updates,
             stopping at the training loss's floor; about 4 minutes more) instead
-            of the demo's 600 updates. Defaults to `False`.
+            of the demo's 240 updates. Defaults to `False`.
         output_dir: folder for `report.md` and the PNG plots. Defaults to
             `"keras_seqfix_demo"`.
         seed: random seed. Defaults to `0`.
