@@ -263,8 +263,40 @@ def check_padding_without_mask(ctx):
     return [make_finding("padding_without_mask", score, title, evidence, fix)]
 
 
+# A learning curve is flat below this gain (half the data to all of it); the same
+# bound caps what more data could add to a held-out accuracy already above 1 - it.
+_FLAT_GAIN = 0.05
+# Held-out samples an accuracy needs before it counts as what the data supports
+# (all of 20 right still leaves a 1-in-7 error rate plausible; fewer says little).
+_MIN_HELD_OUT = 20
+
+
+def _held_out_best(ctx):
+    """The best held-out accuracy measured on at least `_MIN_HELD_OUT` samples: the
+    reference's balanced accuracy or the full-data probe's accuracy (None: none)."""
+    m = ctx.measurements
+    seen = [
+        (m.get("reference_balanced_accuracy"), m.get("reference_held_out")),
+        (ctx.probe.val_acc_real, ctx.probe.holdout_samples),
+    ]
+    seen = [
+        value
+        for value, count in seen
+        if value is not None and math.isfinite(value) and (count or 0) >= _MIN_HELD_OUT
+    ]
+    return max(seen) if seen else None
+
+
 def check_insufficient_data(ctx):
-    """Few samples per class (the probe's learning curve adds its evidence)."""
+    """Few samples per class, weighed by what the samples already support.
+
+    The count sets a prior; the probe's learning curve (held-out accuracy on half
+    the data vs all of it) raises it when steep and lowers it when flat. A steep
+    curve is evidence only while there is accuracy left to gain: when the
+    reference or the full-data probe is already within `_FLAT_GAIN` of a perfect
+    held-out score, more data cannot add more than a flat curve does, so the
+    curve counts as flat (the set is small but learnable, e.g. BasicMotions).
+    """
     if ctx.labels.ids is None:
         return []
     counts = np.bincount(ctx.labels.ids[ctx.labels.ids >= 0])
@@ -272,19 +304,23 @@ def check_insufficient_data(ctx):
     ctx.measurements["min_samples_per_class"] = smallest
     gain = ctx.probe.learning_curve_gain
     gain = gain if math.isfinite(gain) else None  # None: no learning curve run
+    best = _held_out_best(ctx)
+    supported = best is not None and 1.0 - best < _FLAT_GAIN
     score = (
         0.8 if smallest < 5 else 0.45 if smallest < 10 else 0.15 if smallest < 30 else 0
     )
     if gain is not None and smallest < 200:
-        if gain >= 0.15:  # a steep learning curve: more data would still help
+        if gain >= 0.15 and not supported:  # steep: more data would still help
             score = max(score, 0.6) + 0.1 if smallest < 30 else max(score, 0.3)
-        elif gain < 0.05:
+        elif gain < _FLAT_GAIN or supported:
             score -= 0.15
     if score < 0.15:
         return []
     evidence = {"samples": len(ctx.y), "min_samples_per_class": smallest}
     if gain is not None:
         evidence["val_accuracy_gain_half_to_full"] = round(gain, 3)
+    if best is not None:
+        evidence["best_held_out_accuracy"] = round(best, 3)
     fix = (
         "augment = ksf.TimeSeriesAugmentation(jitter=0.03, scaling=0.1)  # numeric\n"
         "# (ksf.SequenceAugmentation for frames), collect more labelled data, and train\n"

@@ -421,6 +421,7 @@ def _run_reference(ctx, log, max_samples):
         return None, None
     if ref.get("accuracy") is not None:
         ctx.measurements["reference_balanced_accuracy"] = ref["balanced_accuracy"]
+        ctx.measurements["reference_held_out"] = ref["held_out"]
     try:
         view = _reference_checks.model_view(ctx, ref)
     except Exception as exc:

@@ -334,3 +334,50 @@ def test_wide_accuracy_gap_is_overfitting_though_val_loss_still_falls():
     history["val_accuracy"] = [a - 0.05 for a in history["accuracy"]]
     history["val_loss"] = [v * 1.1 + 0.02 for v in history["loss"]]
     assert _run(tiny_model(), x, y, history=history).healthy
+
+
+def _insufficient(per_class, gain, reference=None, reference_held_out=0, probe=None):
+    """check_insufficient_data on a 3-class set of `per_class` samples each."""
+    from types import SimpleNamespace
+
+    from keras_seqfix.diagnosis._data_checks import check_insufficient_data
+    from keras_seqfix.diagnosis._probe_result import ProbeResult
+
+    ids = np.repeat(np.arange(3), per_class)
+    measurements = {}
+    if reference is not None:
+        measurements["reference_balanced_accuracy"] = reference
+        measurements["reference_held_out"] = reference_held_out
+    acc, held_out = probe if probe is not None else (0.7, 9)
+    ctx = SimpleNamespace(
+        labels=SimpleNamespace(ids=ids),
+        y=ids,
+        measurements=measurements,
+        probe=ProbeResult(
+            val_acc_real=acc, val_acc_half=acc - gain, holdout_samples=held_out
+        ),
+    )
+    return check_insufficient_data(ctx)
+
+
+def test_a_steep_learning_curve_on_few_samples_is_insufficient_data():
+    (finding,) = _insufficient(12, gain=0.3, reference=0.8, reference_held_out=36)
+    assert finding.code == "insufficient_data" and finding.severity == "high"
+    assert finding.evidence["best_held_out_accuracy"] == 0.8
+
+
+@pytest.mark.parametrize(
+    "reference, probe",
+    [((1.0, 36), None), (None, (0.96, 24))],
+    ids=["reference-learns-it", "full-data-probe-learns-it"],
+)
+def test_a_small_set_that_is_learned_held_out_is_not_short_of_data(reference, probe):
+    # Steep curve, 12 per class: but a held-out accuracy within 0.05 of perfect
+    # leaves more data nothing to add (a healthy BasicMotions model).
+    ref, count = reference or (None, 0)
+    assert _insufficient(12, 0.3, ref, count, probe) == []
+
+
+def test_a_perfect_score_on_too_few_held_out_samples_is_not_evidence():
+    (finding,) = _insufficient(12, gain=0.3, reference=1.0, reference_held_out=12)
+    assert finding.severity == "high"
