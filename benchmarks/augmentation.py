@@ -4,6 +4,7 @@ Run:
     python benchmarks/augmentation.py speed [--repeats 15]
     python benchmarks/augmentation.py harm [--epochs 12] [--seeds 0 1 2]
     python benchmarks/augmentation.py layout [--repeats 15]
+    (each with [--output FILE] [--note TEXT])
 
 `speed` times, alternately in one run, on batches of 16 clips of 16 frames of
 112x112x3 (values in [0, 255]), flip + rotation + zoom + translation + contrast:
@@ -29,10 +30,16 @@ translation; no flip, which would swap left and right) drawn per sequence
 (`SequenceAugmentation`) and per frame (`TimeDistributed` of the same Keras layers),
 and without augmentation, and prints test loss and accuracy side by side (mean over
 seeds).
+
+`speed` and `harm` write their figures, with the run's provenance, under the part's
+name in `--output` (default `benchmarks/results/augmentation.json`, rendered on
+docs/benchmarks.md); the other part already in the file is kept.
 """
 
 import argparse
+import json
 import os
+import pathlib
 import statistics
 import sys
 import time
@@ -45,6 +52,8 @@ import numpy as np  # noqa: E402
 import keras_seqfix as ksf  # noqa: E402
 
 SHAPE = (16, 16, 112, 112, 3)
+THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+OUTPUT = pathlib.Path(__file__).parent / "results" / "augmentation.json"
 
 
 def _image_data_generator():
@@ -148,6 +157,13 @@ def speed(repeats):
     print(
         f"SequenceAugmentation / elementwise:    {ours / med['one elementwise pass']:.1f}x the memory floor"
     )
+    return {
+        "shape": list(SHAPE),
+        "keras": keras.__version__,
+        "loop": idg_name,
+        "repeats": repeats,
+        "seconds": times,
+    }
 
 
 def layout(repeats):
@@ -262,6 +278,32 @@ def harm(epochs, seeds):
     for name, rows in results.items():
         loss, acc = np.mean(rows, axis=0)
         print(f"  {name:38s} {loss:9.3f}   {acc:9.3f}")
+    return {
+        "epochs": epochs,
+        "seeds": list(seeds),
+        "batch_size": 32,
+        "results": {
+            name: [{"loss": loss, "accuracy": acc} for loss, acc in rows]
+            for name, rows in results.items()
+        },
+    }
+
+
+def _save(path, part, measured, note):
+    """Put `part`'s figures into the results file `path`, keeping the other part."""
+    from _provenance import provenance
+
+    path = pathlib.Path(path)
+    record = json.loads(path.read_text()) if path.is_file() else {}
+    record[part] = {
+        **provenance(),
+        "command": " ".join(["python", *sys.argv]),
+        "threads": {k: os.environ.get(k, "default") for k in THREADS},
+        "note": note,
+        **measured,
+    }
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {part} to {path}")
 
 
 def main(argv=None):
@@ -270,13 +312,15 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--output", default=str(OUTPUT), help="results JSON file")
+    parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
     if args.part == "speed":
-        speed(args.repeats)
+        _save(args.output, "speed", speed(args.repeats), args.note)
     elif args.part == "layout":
         layout(args.repeats)
     else:
-        harm(args.epochs, args.seeds)
+        _save(args.output, "harm", harm(args.epochs, args.seeds), args.note)
 
 
 if __name__ == "__main__":

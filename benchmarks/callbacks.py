@@ -2,6 +2,7 @@
 
 Run: python benchmarks/callbacks.py [--part cost|monitor|quality|all] [--repeats 5]
          [--epochs 20] [--seeds 3] [--datasets ...] [--cache FILE] [--plot FILE]
+         [--output FILE] [--note TEXT]
 
 - cost: `find_lr` wall time for 100 steps vs the same number of plain
   `model.fit` steps on the same model and data (target <= 1.3x).
@@ -26,6 +27,10 @@ Quality run on a shared machine, split over processes and joined:
 The model is `keras_seqfix.models.build_lstm_classifier(units=32)` when it is
 available, else a small plain Keras LSTM. Medians over `--repeats`, alternating
 the two variants so machine noise hits both alike.
+
+Each part run writes its figures, with the run's provenance, under its name in
+`--output` (default `benchmarks/results/callbacks.json`, rendered on
+docs/benchmarks.md); the other parts already in the file are kept.
 """
 
 import argparse
@@ -35,7 +40,9 @@ import inspect
 import json
 import math
 import os
+import pathlib
 import statistics
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -47,6 +54,8 @@ import keras_seqfix as ksf  # noqa: E402
 
 QUALITY_SETS = ("ItalyPowerDemand", "JapaneseVowels", "BasicMotions")
 GRID = tuple(float(v) for v in np.geomspace(1e-5, 1e-1, 7))
+THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+OUTPUT = pathlib.Path(__file__).parent / "results" / "callbacks.json"
 
 
 def build_model(x, num_classes, seed=0):
@@ -124,6 +133,14 @@ def part_cost(repeats):
     print(
         f"[cost] ratio find_lr / plain: wall {f / p:.2f}x, CPU {fc / pc:.2f}x (target <= 1.3x)"
     )
+    return {
+        "set": "JapaneseVowels",
+        "steps": steps,
+        "batch_size": batch_size,
+        "repeats": repeats,
+        "wall_s": {"plain": plain, "find_lr": finder},
+        "cpu_s": {"plain": plain_cpu, "find_lr": finder_cpu},
+    }
 
 
 def part_monitor(repeats, epochs=6):
@@ -163,6 +180,14 @@ def part_monitor(repeats, epochs=6):
             f"CPU {med_cpu:.3f} s ({med_cpu / base_cpu:.3f}x)"
         )
     print("[monitor] target: defaults ('monitor') <= 1.10x")
+    return {
+        "x_shape": list(x.shape),
+        "batch_size": 32,
+        "repeats": repeats,
+        "epochs": epochs,
+        "wall_s": times,
+        "cpu_s": cpu,
+    }
 
 
 def _cache_key(name, seed, lr, epochs):
@@ -311,7 +336,7 @@ def part_quality(
     from keras_seqfix.callbacks.lr_finder_result import SUGGESTION_METHODS
 
     cache, code = _Cache(cache), _curve_code()
-    ratios_best, ratios_default, panels = [], [], []
+    ratios_best, ratios_default, panels, sets = [], [], [], {}
     for name in datasets:
         data = ksf.load_ucr(name)
         grid = {g: [] for g in GRID}
@@ -353,6 +378,15 @@ def part_quality(
         )
         print(f"[quality]   other rules / best (interpolated on the grid): {others}")
         panels.append((name, results[0], medians, suggested))
+        sets[name] = {
+            "suggestions": suggested,
+            "at_suggestion": at_suggestion,
+            "grid_medians": list(medians.values()),
+            "best_lr": best_lr,
+            "suggestion_over_best": rel_best,
+            "suggestion_over_default": rel_default,
+            "per_seed_over_best": per_seed,
+        }
     print(
         f"[quality] {epochs} epochs, batch 16, medians over {seeds} seeds; "
         f"suggestion/best {', '.join(f'{r:.2f}' for r in ratios_best)} (target <= 1.10), "
@@ -360,6 +394,30 @@ def part_quality(
     )
     if plot:
         _plot(panels, plot)
+    return {
+        "epochs": epochs,
+        "batch_size": 16,
+        "seeds": list(range(first_seed, first_seed + seeds)),
+        "grid": list(GRID),
+        "sets": sets,
+    }
+
+
+def _save(path, part, measured, note):
+    """Put `part`'s figures into the results file `path`, keeping the other parts."""
+    from _provenance import provenance
+
+    path = pathlib.Path(path)
+    record = json.loads(path.read_text()) if path.is_file() else {}
+    record[part] = {
+        **provenance(),
+        "command": " ".join(["python", *sys.argv]),
+        "threads": {k: os.environ.get(k, "default") for k in THREADS},
+        "note": note,
+        **measured,
+    }
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {part} to {path}")
 
 
 def main(argv=None):
@@ -382,13 +440,16 @@ def main(argv=None):
         "--cache", default=None, help="quality: JSON-lines file to resume from"
     )
     parser.add_argument("--plot", default=None, help="quality: save a figure here")
+    parser.add_argument("--output", default=str(OUTPUT), help="results JSON file")
+    parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
     if args.part in ("cost", "all"):
-        part_cost(args.repeats)
+        _save(args.output, "cost", part_cost(args.repeats), args.note)
     if args.part in ("monitor", "all"):
-        part_monitor(max(2, args.repeats // 2))
+        measured = part_monitor(max(2, args.repeats // 2))
+        _save(args.output, "monitor", measured, args.note)
     if args.part in ("quality", "all"):
-        part_quality(
+        measured = part_quality(
             args.epochs,
             args.datasets,
             args.seeds,
@@ -396,6 +457,7 @@ def main(argv=None):
             args.plot,
             args.first_seed,
         )
+        _save(args.output, "quality", measured, args.note)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """BalancedBatches memory and epoch time vs copying resamplers; SMOTE wrapper overhead.
 
 Run: python benchmarks/imbalance.py [--n 20000] [--epochs 3] [--repeats 3]
+     [--output FILE] [--note TEXT]
 
 With `x` of shape (n, 64, 32) float32 and a 95/5 class split, in one run:
 
@@ -14,11 +15,17 @@ With `x` of shape (n, 64, 32) float32 and a 95/5 class split, in one run:
    over alternating fits of the epochs after the first (the first one traces).
 3. `SequenceResampler(SMOTE())` vs imbalanced-learn's SMOTE on the flattened array
    (target: ratio <= 1.2x), medians over alternating repeats.
+
+Everything measured is written with the run's provenance to `--output` (default
+`benchmarks/results/imbalance.json`, rendered on docs/benchmarks.md).
 """
 
 import argparse
+import json
 import os
+import pathlib
 import statistics
+import sys
 import time
 import tracemalloc
 
@@ -31,6 +38,8 @@ from imblearn.over_sampling import SMOTE, RandomOverSampler  # noqa: E402
 from keras_seqfix.imbalance import BalancedBatches, SequenceResampler  # noqa: E402
 
 BATCH = 128
+THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+OUTPUT = pathlib.Path(__file__).parent / "results" / "imbalance.json"
 
 
 def make_data(n, seed=0):
@@ -111,6 +120,8 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--output", default=str(OUTPUT), help="results JSON file")
+    parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
     x, y = make_data(args.n)
     mb = x.nbytes / 2**20
@@ -172,6 +183,25 @@ def main(argv=None):
     print(
         f"  ratio SequenceResampler / imblearn = {t_wrap / t_imb:.2f}x (target <= 1.2x)"
     )
+    from _provenance import provenance
+
+    record = {
+        **provenance(),
+        "command": " ".join(["python", *sys.argv]),
+        "threads": {k: os.environ.get(k, "default") for k in THREADS},
+        "note": args.note,
+        "x_shape": list(x.shape),
+        "x_nbytes": x.nbytes,
+        "class_counts": np.bincount(y).tolist(),
+        "batch_size": BATCH,
+        "epochs": args.epochs,
+        "repeats": args.repeats,
+        "peak_extra_bytes": measured,
+        "epoch_s": epoch_times,
+        "smote_s": times,
+    }
+    pathlib.Path(args.output).write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {args.output}")
 
 
 if __name__ == "__main__":

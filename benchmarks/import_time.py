@@ -1,17 +1,24 @@
 """`import keras_seqfix` time over `import keras`, each in a fresh interpreter.
 
-Run: python benchmarks/import_time.py [--repeats 7]
+Run: python benchmarks/import_time.py [--repeats 7] [--output FILE] [--note TEXT]
 
 Prints the median wall time of a fresh `python -c "import keras"` and of
-`python -c "import keras_seqfix"` measured alternately in one run, and their ratio.
+`python -c "import keras_seqfix"` measured alternately in one run, and their ratio,
+and writes every time with the run's provenance to `--output` (default
+`benchmarks/results/import_time.json`, rendered on docs/benchmarks.md).
 """
 
 import argparse
+import json
 import os
+import pathlib
 import statistics
 import subprocess
 import sys
 import time
+
+THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+OUTPUT = pathlib.Path(__file__).parent / "results" / "import_time.json"
 
 
 def _time_import(module):
@@ -24,6 +31,8 @@ def _time_import(module):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--output", default=str(OUTPUT), help="results JSON file")
+    parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
     _time_import("keras_seqfix")  # warm the file-system cache once
     times = {"keras": [], "keras_seqfix": []}
@@ -37,6 +46,19 @@ def main(argv=None):
     print(
         f"ratio keras_seqfix / keras: {ksf_s / keras_s:.2f}x (+{ksf_s - keras_s:.2f} s)"
     )
+    from _provenance import provenance
+
+    record = {
+        **provenance(),
+        "command": " ".join(["python", *sys.argv]),
+        "threads": {k: os.environ.get(k, "default") for k in THREADS},
+        "note": args.note,
+        "repeats": args.repeats,
+        "seconds": times,
+        "median_s": {"keras": keras_s, "keras_seqfix": ksf_s},
+    }
+    pathlib.Path(args.output).write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {args.output}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Recipe accuracy: plain copied model vs `build_lstm_classifier` + the fit recipe.
 
 Run: python benchmarks/recipe.py [--quick] [--datasets GunPoint,ArrowHead ...]
-     [--seeds 0,1,2]
+     [--seeds 0,1,2] [--output FILE] [--note TEXT]
 
 For each shipped UCR/UEA set (and the SMS spam messages, `--datasets sms_spam`)
 it trains, in one run on the same machine:
@@ -17,11 +17,19 @@ of `fit`), then the medians per set beside the published accuracies (constants
 below). With `TF_NUM_INTRAOP_THREADS=1` the CPU seconds are single-core seconds:
 the wall time the run needs on one idle core, an upper bound on two. `--quick`
 uses one seed and at most 30 epochs (a smoke run, not the figures).
+
+Each set's runs and medians are written, with the run's provenance, under the set's
+name in `--output` (default `benchmarks/results/recipe.json`, rendered on
+docs/benchmarks.md); the sets already in the file from other runs are kept. A
+`--quick` run writes nothing unless `--output` is given.
 """
 
 import argparse
+import json
 import os
+import pathlib
 import statistics
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -49,6 +57,8 @@ PUBLISHED = {
 }
 
 PLAIN_EPOCHS = 50
+THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+OUTPUT = pathlib.Path(__file__).parent / "results" / "recipe.json"
 
 
 def _quiet_recipe(num_samples, *, max_epochs=None):
@@ -144,6 +154,30 @@ def _median(results, key):
     return statistics.median(r[key] for r in results)
 
 
+def _save(path, name, seeds, plain, recipe, note):
+    """Put set `name`'s runs and medians into the results file `path`, keeping the
+    other sets (each set carries the provenance of its own run)."""
+    from _provenance import provenance
+
+    path = pathlib.Path(path)
+    record = json.loads(path.read_text()) if path.is_file() else {}
+    runs = {"plain": plain, "recipe": recipe}
+    record[name] = {
+        **provenance(),
+        "command": " ".join(["python", *sys.argv]),
+        "threads": {k: os.environ.get(k, "default") for k in THREADS},
+        "note": note,
+        "seeds": seeds,
+        "runs": runs,
+        "medians": {
+            kind: {key: _median(rows, key) for key in rows[0]}
+            for kind, rows in runs.items()
+        },
+    }
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {name} to {path}", flush=True)
+
+
 def _split(values):
     return [v for item in values for v in item.split(",") if v]
 
@@ -157,7 +191,12 @@ def main(argv=None):
         "--seeds", default="3", help="a count (3) or a list of seeds (0,1,2 or 0,)"
     )
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--output", default=None, help=f"results JSON file; defaults to {OUTPUT}"
+    )
+    parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
+    output = args.output or (None if args.quick else OUTPUT)
     if "," in args.seeds:
         seeds = [int(s) for s in _split([args.seeds])]
     else:
@@ -205,6 +244,8 @@ def main(argv=None):
                 f" recipe {_median(recipe, 'spam_recall'):.3f}"
             )
         print(line, flush=True)
+        if output:
+            _save(output, name, seeds, plain, recipe, args.note)
 
 
 if __name__ == "__main__":
