@@ -155,10 +155,12 @@ def layer_gradient_norms(model, x, y):
     return float(loss), total, norms
 
 
-def _finite_rows(x, y):
-    """Rows of `x` and `y` with finite values only (non-float arrays are finite)."""
-    keep = np.ones(len(x), dtype=bool)
-    for array in (x, y):
+def finite_rows(*arrays):
+    """Rows whose values are finite in every one of `arrays` (all of one length;
+    non-float arrays are finite). The one row filter of the probes, the reference
+    and the per-class view."""
+    keep = np.ones(len(arrays[0]), dtype=bool)
+    for array in arrays:
         if array.dtype.kind == "f":
             keep &= np.isfinite(array.reshape(len(array), -1)).all(axis=1)
     return keep
@@ -171,7 +173,7 @@ def split_holdout(ctx, x, y, ids, rng):
     if ctx.x_val is not None and ctx.val_ids is not None:
         # Rows whose label the loss can read (ids >= 0: labels of -1/1 for a
         # binary loss give -1) and whose inputs are finite, as for `x`.
-        usable = np.flatnonzero((ctx.val_ids >= 0) & _finite_rows(ctx.x_val, ctx.y_val))
+        usable = np.flatnonzero((ctx.val_ids >= 0) & finite_rows(ctx.x_val, ctx.y_val))
     if usable is not None and len(usable) >= 2:
         x_val, y_val, val_ids = ctx.x_val, ctx.y_val, ctx.val_ids
         keep = rng.permutation(usable)[: max(64, len(x) // 4)]

@@ -241,7 +241,7 @@ def _probe_data(ctx, max_samples):
     """The probe's rows (finite inputs, labels in range, up to `max_samples`),
     split into training rows and a holdout; None if fewer than 4."""
     rng = np.random.default_rng(ctx.seed)
-    keep = _probe._finite_rows(ctx.x, ctx.y) & (ctx.labels.ids >= 0)
+    keep = _probe.finite_rows(ctx.x, ctx.y) & (ctx.labels.ids >= 0)
     index = np.flatnonzero(keep)
     if len(index) > max_samples:
         index = np.sort(rng.choice(index, max_samples, replace=False))

@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from keras_seqfix.diagnosis._inputs import Context
+from keras_seqfix.diagnosis._probe import finite_rows
 
 # MiniRocket features by training-set size: the Gram matrix of the ridge solve is
 # n x n, the features cost n * d; both stay within the reference's 5 s budget.
@@ -54,7 +55,7 @@ def fit_reference(ctx: Context, *, max_samples):
     ridge, oof = _ridge_with_oof(features, targets)
     reference = {"name": name, "samples": len(rows)}
     if ctx.x_val is not None and ctx.val_ids is not None:
-        known = np.isin(ctx.val_ids, classes) & _finite_rows(ctx.x_val)
+        known = np.isin(ctx.val_ids, classes) & finite_rows(ctx.x_val)
         x_val, val_ids = ctx.x_val[known], ctx.val_ids[known]
         predicted = classes[_predict(ridge, transform(x_val))]
         truth, split = val_ids, f"validation_data, {len(val_ids)} samples"
@@ -83,15 +84,9 @@ def _kind(x):
     return None
 
 
-def _finite_rows(x):
-    if x.dtype.kind != "f":
-        return np.ones(len(x), dtype=bool)
-    return np.isfinite(x.reshape(len(x), -1)).all(axis=1)
-
-
 def _rows(ctx, max_samples):
     """Rows with finite inputs and a class, at most `max_samples`, stratified."""
-    rows = np.flatnonzero(_finite_rows(ctx.x) & (ctx.labels.ids >= 0))
+    rows = np.flatnonzero(finite_rows(ctx.x) & (ctx.labels.ids >= 0))
     if len(rows) <= max_samples:
         return rows
     rng = np.random.default_rng(ctx.seed)

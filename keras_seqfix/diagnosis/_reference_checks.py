@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from keras_seqfix.diagnosis._codes import FAILURES, OTHER_EXPLANATIONS
+from keras_seqfix.diagnosis._probe import finite_rows
 from keras_seqfix.diagnosis._reference import clearly_above_chance
 from keras_seqfix.diagnosis.finding import Finding, severity_of
 
@@ -79,10 +80,7 @@ def model_view(ctx, reference):
 
 def _scorable(x, ids):
     """Rows whose label the loss reads (id >= 0) and whose inputs are finite."""
-    keep = ids >= 0
-    if x.dtype.kind == "f":
-        keep &= np.isfinite(x.reshape(len(x), -1)).all(axis=1)
-    return keep
+    return (ids >= 0) & finite_rows(x)
 
 
 def class_probabilities(ctx, x, batch_size=256):
