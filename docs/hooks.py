@@ -366,8 +366,301 @@ def _bad_inputs(record):
     return "\n".join(lines)
 
 
+def _run_of(record, name):
+    """The caption's closing words: which file, which run, on which machine."""
+    threads = record.get("threads") or {}
+    intra = threads.get("TF_NUM_INTRAOP_THREADS", "default")
+    inter = threads.get("TF_NUM_INTEROP_THREADS", "default")
+    return (
+        f"Rendered from `benchmarks/results/{name}.json` (run of {record['date']}, "
+        f"commit {record['commit']}, {record['machine']}, {record['backend']} backend, "
+        f"TensorFlow threads intra-op {intra}, inter-op {inter}"
+        + (f"; {record['note']}" if record.get("note") else "")
+        + (f"; `{record['command']}`" if record.get("command") else "")
+        + ")."
+    )
+
+
+def _import_time(record):
+    """`benchmarks/import_time.py`: `import keras_seqfix` over `import keras`."""
+    keras_s = record["median_s"]["keras"]
+    ksf_s = record["median_s"]["keras_seqfix"]
+    lines = [
+        "| fresh interpreter | median wall s | ratio |",
+        "|---|---:|---:|",
+        f"| `import keras` | {keras_s:.2f} | 1.00 |",
+        f"| `import keras_seqfix` | {ksf_s:.2f} | {ksf_s / keras_s:.2f}x "
+        f"(+{ksf_s - keras_s:.2f} s) |",
+        "",
+        f"*Medians of {record['repeats']} runs of each, alternated. "
+        + _run_of(record, "import_time")
+        + "*",
+    ]
+    return "\n".join(lines)
+
+
+def _imbalance(record):
+    """`benchmarks/imbalance.py`: peak extra memory and epoch time of
+    `BalancedBatches` beside the copying resamplers, and the SMOTE wrapper."""
+    peak = {k: v / record["x_nbytes"] for k, v in record["peak_extra_bytes"].items()}
+    epoch = {k: statistics.median(v) for k, v in record["epoch_s"].items()}
+    smote = {k: statistics.median(v) for k, v in record["smote_s"].items()}
+    rows = [
+        (
+            "peak extra memory, `BalancedBatches` (one epoch of batches)",
+            f"{peak['BalancedBatches (1 epoch)']:.2%} of `x.nbytes`",
+            "<= 5%",
+        ),
+        (
+            "peak extra memory, `SequenceResampler(RandomOverSampler())`",
+            f"{peak['SequenceResampler(ROS)']:.0%}",
+            "",
+        ),
+        (
+            "peak extra memory, imbalanced-learn on reshaped arrays",
+            f"{peak['imblearn ROS on reshape']:.0%}",
+            "",
+        ),
+        (
+            "epoch time, `BalancedBatches` / pre-resampled array",
+            f"{epoch['batches'] / epoch['arrays']:.2f}x "
+            f"({epoch['batches']:.2f} s / {epoch['arrays']:.2f} s)",
+            "<= 1.2x",
+        ),
+        (
+            "`SequenceResampler(SMOTE())` / imbalanced-learn SMOTE on the flat array",
+            f"{smote['wrapper'] / smote['imblearn']:.2f}x "
+            f"({smote['wrapper']:.2f} s / {smote['imblearn']:.2f} s)",
+            "<= 1.2x",
+        ),
+    ]
+    shape = " x ".join(map(str, record["x_shape"]))
+    counts = " / ".join(map(str, record["class_counts"]))
+    lines = [
+        "| measure | result | target |",
+        "|---|---:|---:|",
+        *(f"| {a} | {b} | {c} |" for a, b, c in rows),
+        "",
+        f"*`x` {shape} float32, class counts {counts}, batch "
+        f"{record['batch_size']}; epoch times are medians over {record['repeats']} "
+        f"alternating fits of epochs 2 to {record['epochs']}, SMOTE times medians of "
+        f"{record['repeats']} alternating runs, wall seconds. "
+        + _run_of(record, "imbalance")
+        + "*",
+    ]
+    return "\n".join(lines)
+
+
+def _ratio(part, key, base):
+    return statistics.median(part[key]) / statistics.median(base)
+
+
+def _not_recorded(part, command):
+    return f"*{part}: not yet recorded; `{command}` writes it.*"
+
+
+def _callbacks(record):
+    """`benchmarks/callbacks.py`: the cost of `find_lr` and `GradientNormMonitor`
+    (parts `cost`, `monitor`) and the quality of the suggestion (`quality`)."""
+    lines = ["| measure | result | target |", "|---|---:|---:|"]
+    cost, monitor = record.get("cost"), record.get("monitor")
+    if cost:
+        cpu, wall = cost["cpu_s"], cost["wall_s"]
+        lines.append(
+            f"| `find_lr`, {cost['steps']} steps, vs the same {cost['steps']} plain "
+            f"`fit` steps ({cost['set']}, batch {cost['batch_size']}, "
+            f"{cost['repeats']} repeats) | "
+            f"{_ratio(cpu, 'find_lr', cpu['plain']):.2f}x CPU, "
+            f"{_ratio(wall, 'find_lr', wall['plain']):.2f}x wall | <= 1.3x |"
+        )
+    if monitor:
+        cpu, wall = monitor["cpu_s"], monitor["wall_s"]
+        shape = " x ".join(map(str, monitor["x_shape"]))
+        for key, label, target in (
+            (
+                "monitor",
+                f"epoch with `GradientNormMonitor()` vs without ({shape}, "
+                f"batch {monitor['batch_size']})",
+                "<= 1.10x",
+            ),
+            ("per_batch", "same with `per_batch=True`", ""),
+        ):
+            lines.append(
+                f"| {label} | {_ratio(cpu, key, cpu['without']):.3f}x CPU, "
+                f"{_ratio(wall, key, wall['without']):.3f}x wall | {target} |"
+            )
+    lines = lines if len(lines) > 2 else []  # no header without a row
+    for name, part in (("cost", cost), ("monitor", monitor)):
+        command = f"python benchmarks/callbacks.py --part {name}"
+        lines += [
+            "",
+            f"*Part {name}, medians. {_run_of(part, 'callbacks')}*"
+            if part
+            else _not_recorded(f"Part {name}", command),
+        ]
+    quality = record.get("quality")
+    lines.append("")
+    if not quality:
+        lines.append(
+            _not_recorded(
+                "Quality of the suggestion",
+                "python benchmarks/callbacks.py --part quality --seeds 3",
+            )
+        )
+        return "\n".join(lines)
+    lines += [
+        "| set | suggestions (per seed) | best grid rate | suggestion / best of "
+        "the grid | suggestion / 1e-3 | per seed / that seed's best |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in quality["sets"].items():
+        lines.append(
+            f"| {name} | {', '.join(f'{v:.2g}' for v in row['suggestions'])} | "
+            f"{row['best_lr']:.1e} | {row['suggestion_over_best']:.2f} | "
+            f"{row['suggestion_over_default']:.2f} | "
+            f"{', '.join(f'{v:.2f}' for v in row['per_seed_over_best'])} |"
+        )
+    lines += [
+        "",
+        f"*Final validation loss after {quality['epochs']} epochs (batch "
+        f"{quality['batch_size']}) at the suggested rate over the best of the "
+        f"{len(quality['grid'])}-point grid {quality['grid'][0]:.0e} to "
+        f"{quality['grid'][-1]:.0e} (target <= 1.10), medians over seeds "
+        f"{', '.join(map(str, quality['seeds']))}. "
+        + _run_of(quality, "callbacks")
+        + "*",
+    ]
+    return "\n".join(lines)
+
+
+def _augmentation(record):
+    """`benchmarks/augmentation.py`: part `speed` (medians per method, ratios) and
+    part `harm` (test loss and accuracy per augmentation, mean over seeds)."""
+    lines = []
+    speed = record.get("speed")
+    if speed:
+        med = {k: statistics.median(v) for k, v in speed["seconds"].items()}
+        ours = med["SequenceAugmentation"]
+        stock = med["stock Keras layers on flattened frames"]
+        loop = med["per-frame ImageDataGenerator loop"]
+        floor = med["one elementwise pass"]
+        shape = " x ".join(map(str, speed["shape"]))
+        lines += [
+            "| method (flip + rotation + zoom + translation + contrast) | median | "
+            "ratio |",
+            "|---|---:|---:|",
+            f"| `SequenceAugmentation` (one composed warp per clip) | "
+            f"{1000 * ours:.0f} ms | 1.00 |",
+            f"| stock Keras layers on the flattened frames | {1000 * stock:.0f} ms | "
+            f"ours {ours / stock:.2f}x (target <= 0.6x) |",
+            f"| per-frame `ImageDataGenerator` loop | {1000 * loop:.0f} ms | "
+            f"ours {loop / ours:.1f}x faster (target >= 2x) |",
+            f"| one elementwise pass (memory floor) | {1000 * floor:.0f} ms | "
+            f"ours {ours / floor:.1f}x |",
+            "",
+            f"*Batches of {shape} float32, medians over {speed['repeats']} "
+            "alternating rounds (the loop on every third), wall seconds. "
+            + _run_of(speed, "augmentation")
+            + "*",
+        ]
+    else:
+        lines.append(_not_recorded("Speed", "python benchmarks/augmentation.py speed"))
+    harm = record.get("harm")
+    lines.append("")
+    if not harm:
+        lines.append(
+            _not_recorded(
+                "Harm of per-frame draws",
+                "python benchmarks/augmentation.py harm --epochs 30 --seeds 0 1",
+            )
+        )
+        return "\n".join(lines)
+    lines += [
+        "| augmentation | test loss | test accuracy |",
+        "|---|---:|---:|",
+    ]
+    for name, rows in harm["results"].items():
+        loss = statistics.mean(r["loss"] for r in rows)
+        acc = statistics.mean(r["accuracy"] for r in rows)
+        lines.append(f"| {name} | {loss:.3f} | {acc:.3f} |")
+    lines += [
+        "",
+        f"*CNN-LSTM on the moving digits, {harm['epochs']} epochs, batch "
+        f"{harm['batch_size']}, mean over seeds {', '.join(map(str, harm['seeds']))}. "
+        + _run_of(harm, "augmentation")
+        + "*",
+    ]
+    return "\n".join(lines)
+
+
+def _span(values, spec):
+    low, high = min(values), max(values)
+    return (
+        format(low, spec)
+        if format(low, spec) == format(high, spec)
+        else (f"{format(low, spec)}-{format(high, spec)}")
+    )
+
+
+def _recipe(record):
+    """`benchmarks/recipe.py`: per set, the plain recipe beside
+    `build_lstm_classifier` + the fit recipe, medians over seeds, each set with the
+    provenance of its own run."""
+    published = _literal(ROOT / "benchmarks" / "recipe.py", "PUBLISHED")
+    lines = [
+        "| set | plain | `build_lstm_classifier` + recipe | epochs run / budget | "
+        "CPU s | FCN / LSTM-FCN / InceptionTime |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    runs = {}
+    for name, entry in record.items():
+        plain, recipe = entry["medians"]["plain"], entry["medians"]["recipe"]
+        rows = entry["runs"]["recipe"]
+        pub = published.get(name)
+        pub_text = (
+            "-"
+            if pub is None
+            else " / ".join(
+                "-" if pub.get(k) is None else f"{pub[k]:.3f}"
+                for k in ("FCN", "LSTM-FCN", "InceptionTime")
+            )
+        )
+        label = name
+        plain_text, recipe_text = f"{plain['acc']:.3f}", f"{recipe['acc']:.3f}"
+        if "spam_recall" in recipe:
+            label = "SMS spam (spam recall)" if name == "sms_spam" else name
+            plain_text += f" ({plain['spam_recall']:.3f})"
+            recipe_text += f" ({recipe['spam_recall']:.3f})"
+        budget = _span([r["max_epochs"] for r in rows], "d")
+        lines.append(
+            f"| {label} | {plain_text} | {recipe_text} | "
+            f"{_span([r['epochs'] for r in rows], 'd')} / {budget} | "
+            f"{_span([r['cpu'] for r in rows], '.0f')} | {pub_text} |"
+        )
+        key = (entry["date"], entry["commit"], entry["machine"], entry["note"])
+        runs.setdefault(key, []).append((name, entry))
+    lines.append("")
+    for names_entries in runs.values():
+        names = ", ".join(n for n, _ in names_entries)
+        entry = names_entries[0][1]
+        seeds = ", ".join(map(str, entry["seeds"]))
+        lines.append(
+            f"*{names}: test accuracy, medians over seeds {seeds}; epochs and CPU "
+            "seconds of `fit`, lowest to highest over the seeds. "
+            + _run_of(entry, "recipe")
+            + "*"
+        )
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
 RENDERERS = {
+    "augmentation": _augmentation,
     "bad_inputs": _bad_inputs,
+    "callbacks": _callbacks,
+    "imbalance": _imbalance,
+    "import_time": _import_time,
+    "recipe": _recipe,
     "rocket": _rocket,
     "label_noise": _label_noise,
     "demo": _demo,

@@ -72,7 +72,11 @@ def test_text_around_markers_is_kept_and_pages_without_markers_are_unchanged(hoo
 def test_unknown_name_fails_and_lists_the_known_ones(hooks):
     with pytest.raises(
         hooks.ResultsError,
-        match="results:nope.*known: bad_inputs, demo, diagnose_generated, diagnose_own, diagnose_public, label_noise, lr_rules, rocket",
+        match=(
+            "results:nope.*known: augmentation, bad_inputs, callbacks, demo, "
+            "diagnose_generated, diagnose_own, diagnose_public, imbalance, "
+            "import_time, label_noise, lr_rules, recipe, rocket"
+        ),
     ):
         hooks.render("<!-- results:nope -->", where="benchmarks.md")
 
@@ -161,7 +165,15 @@ MARKER = re.compile(r"<!--\s*results:([A-Za-z0-9_-]+)\s*-->")
 
 def test_no_section_restates_its_rendered_figures_by_hand(hooks):
     found = list(_sections_with_markers())
-    assert {name for _, name, _ in found} >= {"rocket", "demo"}
+    assert {name for _, name, _ in found} >= {
+        "rocket",
+        "demo",
+        "recipe",
+        "augmentation",
+        "imbalance",
+        "callbacks",
+        "import_time",
+    }
     for page, name, prose in found:
         rendered = set(NUMBER.findall(hooks.render(f"<!-- results:{name} -->")))
         by_hand = (set(NUMBER.findall(prose)) & rendered) - TRIVIAL
@@ -274,3 +286,295 @@ def test_void_generated_cases_are_listed_and_not_scored(hooks):
     assert "| `s9_000_x_dense_overfitting` | `overfitting` | void |" in text
     per_code = text.split("ranked first instead |")[1].split("Misses")[0]
     assert "`overfitting`" not in per_code  # not scored
+
+
+PROVENANCE = {
+    "date": "2026-12-03",
+    "commit": "abc1234",
+    "machine": "x86_64, 2 cores",
+    "backend": "tensorflow",
+    "command": "python benchmarks/x.py",
+    "threads": {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"},
+    "note": "measured beside a CI run",
+}
+
+
+def _render(hooks, monkeypatch, tmp_path, name, record):
+    (tmp_path / f"{name}.json").write_text(json.dumps(record))
+    monkeypatch.setattr(hooks, "RESULTS", tmp_path)
+    return hooks.render(f"<!-- results:{name} -->")
+
+
+def _names_the_run(text, name):
+    return (
+        f"benchmarks/results/{name}.json" in text
+        and "2026-12-03" in text
+        and "abc1234" in text
+        and "intra-op 1, inter-op 1" in text
+        and "measured beside a CI run" in text
+    )
+
+
+def test_import_time_table_is_the_medians_of_the_file(hooks, monkeypatch, tmp_path):
+    record = {
+        **PROVENANCE,
+        "repeats": 3,
+        "seconds": {"keras": [5.0, 4.0, 6.0], "keras_seqfix": [5.5, 4.5, 9.0]},
+        "median_s": {"keras": 5.0, "keras_seqfix": 5.5},
+    }
+    text = _render(hooks, monkeypatch, tmp_path, "import_time", record)
+    assert _rows(text) == [
+        ["`import keras`", "5.00", "1.00"],
+        ["`import keras_seqfix`", "5.50", "1.10x (+0.50 s)"],
+    ]
+    assert "Medians of 3 runs" in text and _names_the_run(text, "import_time")
+
+
+def test_imbalance_table_has_fractions_and_ratios_of_medians(
+    hooks, monkeypatch, tmp_path
+):
+    record = {
+        **PROVENANCE,
+        "x_shape": [100, 64, 32],
+        "x_nbytes": 1000,
+        "class_counts": [95, 5],
+        "batch_size": 128,
+        "epochs": 3,
+        "repeats": 3,
+        "peak_extra_bytes": {
+            "BalancedBatches (1 epoch)": 13,
+            "SequenceResampler(ROS)": 1910,
+            "imblearn ROS on reshape": 3810,
+        },
+        "epoch_s": {"arrays": [1.0, 2.0, 9.0], "batches": [1.5, 2.5, 3.0]},
+        "smote_s": {"imblearn": [4.0, 4.0, 4.0], "wrapper": [1.0, 2.0, 8.0]},
+    }
+    text = _render(hooks, monkeypatch, tmp_path, "imbalance", record)
+    results = [row[1] for row in _rows(text)]
+    assert results == [
+        "1.30% of `x.nbytes`",
+        "191%",
+        "381%",
+        "1.25x (2.50 s / 2.00 s)",  # medians first, then their ratio
+        "0.50x (2.00 s / 4.00 s)",
+    ]
+    assert "class counts 95 / 5" in text and _names_the_run(text, "imbalance")
+
+
+def _callbacks_record():
+    return {
+        "cost": {
+            **PROVENANCE,
+            "set": "JapaneseVowels",
+            "steps": 100,
+            "batch_size": 27,
+            "repeats": 3,
+            "wall_s": {"plain": [1.0, 2.0, 3.0], "find_lr": [1.6, 1.5, 9.0]},
+            "cpu_s": {"plain": [2.0, 2.0, 2.0], "find_lr": [2.1, 2.2, 2.3]},
+        },
+        "monitor": {
+            **PROVENANCE,
+            "x_shape": [1024, 64, 3],
+            "batch_size": 32,
+            "repeats": 2,
+            "epochs": 6,
+            "wall_s": {"without": [1.0], "monitor": [1.05], "per_batch": [1.25]},
+            "cpu_s": {"without": [2.0], "monitor": [2.02], "per_batch": [2.5]},
+        },
+    }
+
+
+def test_callbacks_cost_table_and_quality_not_yet_recorded(
+    hooks, monkeypatch, tmp_path
+):
+    text = _render(hooks, monkeypatch, tmp_path, "callbacks", _callbacks_record())
+    assert [row[1] for row in _rows(text)] == [
+        "1.10x CPU, 0.80x wall",
+        "1.010x CPU, 1.050x wall",  # as the script prints them
+        "1.250x CPU, 1.250x wall",
+    ]
+    assert _names_the_run(text, "callbacks")
+    assert "Quality of the suggestion: not yet recorded" in text
+    assert "python benchmarks/callbacks.py --part quality --seeds 3" in text
+
+
+def test_callbacks_quality_table_and_a_missing_part(hooks, monkeypatch, tmp_path):
+    record = _callbacks_record()
+    del record["cost"]
+    record["quality"] = {
+        **PROVENANCE,
+        "epochs": 20,
+        "batch_size": 16,
+        "seeds": [0, 1, 2],
+        "grid": [1e-5, 1e-3, 1e-1],
+        "sets": {
+            "BasicMotions": {
+                "suggestions": [0.0031, 0.002, 0.0041],
+                "best_lr": 0.022,
+                "suggestion_over_best": 8.21,
+                "suggestion_over_default": 0.781,
+                "per_seed_over_best": [7.0, 8.5, 9.25],
+            }
+        },
+    }
+    text = _render(hooks, monkeypatch, tmp_path, "callbacks", record)
+    assert "Part cost: not yet recorded" in text
+    quality = text.split("| set |", 1)[1]
+    assert _rows("| set |" + quality) == [
+        ["BasicMotions", "0.0031, 0.002, 0.0041", "2.2e-02", "8.21", "0.78"]
+        + ["7.00, 8.50, 9.25"]
+    ]
+    assert "3-point grid 1e-05 to 1e-01" in text and "seeds 0, 1, 2" in text
+
+
+def test_augmentation_speed_and_harm_tables(hooks, monkeypatch, tmp_path):
+    speed = {
+        "SequenceAugmentation": [0.3, 0.28, 0.29],
+        "stock Keras layers on flattened frames": [0.7, 0.8, 0.77],
+        "one elementwise pass": [0.05, 0.04, 0.045],
+        "per-frame ImageDataGenerator loop": [0.9],
+    }
+    record = {
+        "speed": {
+            **PROVENANCE,
+            "shape": [16, 16, 112, 112, 3],
+            "repeats": 3,
+            "seconds": speed,
+        },
+        "harm": {
+            **PROVENANCE,
+            "epochs": 30,
+            "seeds": [0, 1],
+            "batch_size": 32,
+            "results": {
+                "none": [{"loss": 0.1, "accuracy": 0.9}, {"loss": 0.2, "accuracy": 1}],
+                "TimeDistributed (per frame)": [
+                    {"loss": 0.5, "accuracy": 0.75},
+                    {"loss": 0.75, "accuracy": 0.8},
+                ],
+            },
+        },
+    }
+    text = _render(hooks, monkeypatch, tmp_path, "augmentation", record)
+    speed_table, harm = text.split("| augmentation |", 1)
+    assert [row[1:] for row in _rows(speed_table)] == [
+        ["290 ms", "1.00"],
+        ["770 ms", "ours 0.38x (target <= 0.6x)"],
+        ["900 ms", "ours 3.1x faster (target >= 2x)"],
+        ["45 ms", "ours 6.4x"],
+    ]
+    assert _rows("| augmentation |" + harm) == [
+        ["none", "0.150", "0.950"],
+        ["TimeDistributed (per frame)", "0.625", "0.775"],
+    ]
+    assert "mean over seeds 0, 1" in text and _names_the_run(text, "augmentation")
+
+
+def test_augmentation_without_harm_says_it_is_not_recorded(
+    hooks, monkeypatch, tmp_path
+):
+    record = {"harm": {**PROVENANCE, "epochs": 1, "seeds": [0], "batch_size": 32}}
+    record["harm"]["results"] = {"none": [{"loss": 0.5, "accuracy": 0.5}]}
+    text = _render(hooks, monkeypatch, tmp_path, "augmentation", record)
+    assert "Speed: not yet recorded" in text
+    assert "`python benchmarks/augmentation.py speed` writes it" in text
+
+
+def _recipe_runs(accs, epochs, cpus, max_epochs, recall=None):
+    rows = []
+    for acc, epoch, cpu in zip(accs, epochs, cpus, strict=True):
+        row = {"acc": acc, "loss": 0.5, "epochs": epoch, "max_epochs": max_epochs}
+        row.update(cpu=cpu, seconds=cpu)
+        if recall is not None:
+            row["spam_recall"] = recall
+        rows.append(row)
+    return rows
+
+
+def _recipe_entry(plain, recipe, seeds=(0, 1, 2), **extra):
+    import statistics
+
+    runs = {"plain": plain, "recipe": recipe}
+    medians = {
+        kind: {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+        for kind, rows in runs.items()
+    }
+    return {
+        **PROVENANCE,
+        **extra,
+        "seeds": list(seeds),
+        "runs": runs,
+        "medians": medians,
+    }
+
+
+def test_recipe_table_has_medians_spans_and_published_figures(
+    hooks, monkeypatch, tmp_path
+):
+    record = {
+        "GunPoint": _recipe_entry(
+            _recipe_runs([0.7, 0.8, 0.9], [50] * 3, [5, 6, 7], 50),
+            _recipe_runs([1.0, 0.99, 1.0], [189, 226, 200], [53.2, 66.4, 60], 625),
+        ),
+        "sms_spam": _recipe_entry(
+            _recipe_runs([0.877], [10], [20], 10, recall=0.0),
+            _recipe_runs([0.98], [12], [94], 100, recall=0.9),
+            seeds=[0],
+            date="2026-12-04",
+        ),
+    }
+    text = _render(hooks, monkeypatch, tmp_path, "recipe", record)
+    assert _rows(text) == [
+        ["GunPoint", "0.800", "1.000", "189-226 / 625", "53-66"]
+        + ["1.000 / 1.000 / 1.000"],  # benchmarks/recipe.py PUBLISHED
+        ["SMS spam (spam recall)", "0.877 (0.000)", "0.980 (0.900)", "12 / 100", "94"]
+        + ["-"],
+    ]
+    # Each set's own run is named: two dates, two captions.
+    assert "*GunPoint: test accuracy, medians over seeds 0, 1, 2" in text
+    assert "*sms_spam: test accuracy, medians over seeds 0;" in text
+    assert "run of 2026-12-04" in text and _names_the_run(text, "recipe")
+
+
+# A measured figure in a table cell: 0.37x, 1.3%, 287 ms, 94 s, 0.851.
+FIGURE = re.compile(r"\d(?:\.\d+)?\s*(?:%|x\b|ms\b|s\b)|\d\.\d{2,}")
+SEPARATOR = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
+
+
+def _hand_typed_sections(text):
+    """Titles of the `## ` sections of `text` that hold a table of figures and no
+    results marker: figures typed by hand."""
+    for section in re.split(r"\n(?=## )", text):
+        if not section.startswith("## ") or MARKER.search(section):
+            continue
+        lines = section.splitlines()
+        body = [
+            line
+            for i, line in enumerate(lines)
+            if line.startswith("|")
+            and not SEPARATOR.match(line)
+            and not (i + 1 < len(lines) and SEPARATOR.match(lines[i + 1]))
+        ]
+        cells = [c for line in body for c in line.strip("|").split("|")]
+        if any(FIGURE.search(c) for c in cells):
+            yield lines[0]
+
+
+def test_the_hand_typed_check_finds_a_table_of_figures_without_a_marker():
+    page = (
+        "# Benchmarks\n\n| section | script |\n|---|---|\n| a 0.37x | b |\n\n"
+        "## Typed\n\n| measure | result |\n|---|---:|\n| speed | 0.37x |\n\n"
+        "## Rendered\n\n<!-- results:rocket -->\n\n| a | 1.3% |\n|---|---|\n\n"
+        "## Words only\n\n| 1.5 s | header |\n|---|---|\n| GunPoint | two |\n"
+    )
+    assert list(_hand_typed_sections(page)) == ["## Typed"]
+
+
+def test_every_benchmarks_section_with_a_table_of_figures_renders_it():
+    page = (ROOT / "docs" / "benchmarks.md").read_text()
+    typed = list(_hand_typed_sections(page))
+    assert not typed, (
+        f"docs/benchmarks.md sections {typed} hold a table of figures typed by "
+        "hand: have the benchmark write benchmarks/results/NAME.json (--output) "
+        "and put `<!-- results:NAME -->` there (docs/hooks.py renders it)"
+    )
