@@ -40,6 +40,7 @@ import argparse
 import json
 import os
 import pathlib
+import shlex
 import statistics
 import sys
 import time
@@ -289,19 +290,24 @@ def harm(epochs, seeds):
     }
 
 
-def _save(path, part, measured, note):
-    """Put `part`'s figures into the results file `path`, keeping the other part."""
+def _run_record(note):
+    """Provenance of this run, taken when it starts (the commit of the code it runs),
+    with the command line and the thread settings."""
     from _provenance import provenance
 
-    path = pathlib.Path(path)
-    record = json.loads(path.read_text()) if path.is_file() else {}
-    record[part] = {
+    return {
         **provenance(),
-        "command": " ".join(["python", *sys.argv]),
+        "command": shlex.join(["python", *sys.argv]),
         "threads": {k: os.environ.get(k, "default") for k in THREADS},
         "note": note,
-        **measured,
     }
+
+
+def _save(path, part, measured, run):
+    """Put `part`'s figures into the results file `path`, keeping the other part."""
+    path = pathlib.Path(path)
+    record = json.loads(path.read_text()) if path.is_file() else {}
+    record[part] = {**run, **measured}
     path.write_text(json.dumps(record, indent=1) + "\n")
     print(f"wrote {part} to {path}")
 
@@ -315,12 +321,13 @@ def main(argv=None):
     parser.add_argument("--output", default=str(OUTPUT), help="results JSON file")
     parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
+    run = _run_record(args.note)
     if args.part == "speed":
-        _save(args.output, "speed", speed(args.repeats), args.note)
+        _save(args.output, "speed", speed(args.repeats), run)
     elif args.part == "layout":
         layout(args.repeats)
     else:
-        _save(args.output, "harm", harm(args.epochs, args.seeds), args.note)
+        _save(args.output, "harm", harm(args.epochs, args.seeds), run)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ import json
 import math
 import os
 import pathlib
+import shlex
 import statistics
 import sys
 import time
@@ -403,19 +404,24 @@ def part_quality(
     }
 
 
-def _save(path, part, measured, note):
-    """Put `part`'s figures into the results file `path`, keeping the other parts."""
+def _run_record(note):
+    """Provenance of this run, taken when it starts (the commit of the code it runs),
+    with the command line and the thread settings."""
     from _provenance import provenance
 
-    path = pathlib.Path(path)
-    record = json.loads(path.read_text()) if path.is_file() else {}
-    record[part] = {
+    return {
         **provenance(),
-        "command": " ".join(["python", *sys.argv]),
+        "command": shlex.join(["python", *sys.argv]),
         "threads": {k: os.environ.get(k, "default") for k in THREADS},
         "note": note,
-        **measured,
     }
+
+
+def _save(path, part, measured, run):
+    """Put `part`'s figures into the results file `path`, keeping the other parts."""
+    path = pathlib.Path(path)
+    record = json.loads(path.read_text()) if path.is_file() else {}
+    record[part] = {**run, **measured}
     path.write_text(json.dumps(record, indent=1) + "\n")
     print(f"wrote {part} to {path}")
 
@@ -443,11 +449,12 @@ def main(argv=None):
     parser.add_argument("--output", default=str(OUTPUT), help="results JSON file")
     parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
+    run = _run_record(args.note)
     if args.part in ("cost", "all"):
-        _save(args.output, "cost", part_cost(args.repeats), args.note)
+        _save(args.output, "cost", part_cost(args.repeats), run)
     if args.part in ("monitor", "all"):
         measured = part_monitor(max(2, args.repeats // 2))
-        _save(args.output, "monitor", measured, args.note)
+        _save(args.output, "monitor", measured, run)
     if args.part in ("quality", "all"):
         measured = part_quality(
             args.epochs,
@@ -457,7 +464,7 @@ def main(argv=None):
             args.plot,
             args.first_seed,
         )
-        _save(args.output, "quality", measured, args.note)
+        _save(args.output, "quality", measured, run)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import pathlib
+import shlex
 import statistics
 import sys
 import time
@@ -187,7 +188,7 @@ def main(argv=None):
 
     record = {
         **provenance(),
-        "command": " ".join(["python", *sys.argv]),
+        "command": shlex.join(["python", *sys.argv]),
         "threads": {k: os.environ.get(k, "default") for k in THREADS},
         "note": args.note,
         "x_shape": list(x.shape),

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import pathlib
+import shlex
 import statistics
 import subprocess
 import sys
@@ -50,7 +51,7 @@ def main(argv=None):
 
     record = {
         **provenance(),
-        "command": " ".join(["python", *sys.argv]),
+        "command": shlex.join(["python", *sys.argv]),
         "threads": {k: os.environ.get(k, "default") for k in THREADS},
         "note": args.note,
         "repeats": args.repeats,

@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import pathlib
+import shlex
 import statistics
 import sys
 import time
@@ -154,19 +155,27 @@ def _median(results, key):
     return statistics.median(r[key] for r in results)
 
 
-def _save(path, name, seeds, plain, recipe, note):
-    """Put set `name`'s runs and medians into the results file `path`, keeping the
-    other sets (each set carries the provenance of its own run)."""
+def _run_record(note):
+    """Provenance of this run, taken when it starts (the commit of the code it runs),
+    with the command line and the thread settings."""
     from _provenance import provenance
 
+    return {
+        **provenance(),
+        "command": shlex.join(["python", *sys.argv]),
+        "threads": {k: os.environ.get(k, "default") for k in THREADS},
+        "note": note,
+    }
+
+
+def _save(path, name, run, seeds, plain, recipe):
+    """Put set `name`'s runs and medians into the results file `path`, keeping the
+    other sets (each set carries the provenance `run` of its own run)."""
     path = pathlib.Path(path)
     record = json.loads(path.read_text()) if path.is_file() else {}
     runs = {"plain": plain, "recipe": recipe}
     record[name] = {
-        **provenance(),
-        "command": " ".join(["python", *sys.argv]),
-        "threads": {k: os.environ.get(k, "default") for k in THREADS},
-        "note": note,
+        **run,
         "seeds": seeds,
         "runs": runs,
         "medians": {
@@ -197,6 +206,7 @@ def main(argv=None):
     parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
     output = args.output or (None if args.quick else OUTPUT)
+    run = _run_record(args.note)
     if "," in args.seeds:
         seeds = [int(s) for s in _split([args.seeds])]
     else:
@@ -245,7 +255,7 @@ def main(argv=None):
             )
         print(line, flush=True)
         if output:
-            _save(output, name, seeds, plain, recipe, args.note)
+            _save(output, name, run, seeds, plain, recipe)
 
 
 if __name__ == "__main__":
