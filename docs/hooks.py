@@ -645,7 +645,13 @@ def _recipe(record):
         entry = names_entries[0][1]
         seeds = ", ".join(map(str, entry["seeds"]))
         lines.append(
-            f"*{names}: test accuracy, medians over seeds {seeds}; epochs and CPU "
+            f"*{names}: test accuracy, "
+            + (
+                f"medians over seeds {seeds}"
+                if len(entry["seeds"]) > 1
+                else f"seed {seeds}"
+            )
+            + "; epochs and CPU "
             "seconds of `fit`, lowest to highest over the seeds. "
             + _run_of(entry, "recipe")
             + "*"

@@ -532,7 +532,7 @@ def test_recipe_table_has_medians_spans_and_published_figures(
     ]
     # Each set's own run is named: two dates, two captions.
     assert "*GunPoint: test accuracy, medians over seeds 0, 1, 2" in text
-    assert "*sms_spam: test accuracy, medians over seeds 0;" in text
+    assert "*sms_spam: test accuracy, seed 0;" in text
     assert "run of 2026-12-04" in text and _names_the_run(text, "recipe")
 
 
