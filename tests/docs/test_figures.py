@@ -25,8 +25,19 @@ def section(page, heading):
 RATIO = re.compile(r"\b\d+(?:\.\d+)?x\b")  # 1.02x, 0.95x
 
 
+def _hooks():
+    spec = importlib.util.spec_from_file_location(
+        "docs_hooks", ROOT / "docs" / "hooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_callback_costs_are_only_on_the_benchmarks_page():
-    guide = section("callbacks.md", "## Cost and quality").split("### ")[0]
+    guide = section("callbacks.md", "## Cost and quality")
+    assert "<!-- results:" not in guide  # linked, not rendered a second time
+    guide = guide.split("### ")[0]
     assert not RATIO.findall(guide), guide
     assert "benchmarks.md#callbacks-" in guide
     bench = section(
@@ -34,8 +45,13 @@ def test_callback_costs_are_only_on_the_benchmarks_page():
         "## Callbacks: cost of `find_lr` and `GradientNormMonitor`, quality of the "
         "suggestion",
     )
-    assert "`find_lr`" in bench and "`GradientNormMonitor()`" in bench
-    assert len(RATIO.findall(bench)) >= 2
+    # The measured ratios are rendered from benchmarks/results/callbacks.json; the
+    # section's own text names only the targets (1.3x, 1.1x).
+    assert "<!-- results:callbacks -->" in bench
+    rendered = _hooks().render(bench)
+    assert "`find_lr`" in rendered and "`GradientNormMonitor()`" in rendered
+    assert len(RATIO.findall(rendered)) >= len(RATIO.findall(bench)) + 2
+    assert "benchmarks/results/callbacks.json" in rendered
 
 
 def test_diagnosis_figures_come_from_results_files():
