@@ -578,3 +578,79 @@ def test_every_benchmarks_section_with_a_table_of_figures_renders_it():
         "hand: have the benchmark write benchmarks/results/NAME.json (--output) "
         "and put `<!-- results:NAME -->` there (docs/hooks.py renders it)"
     )
+
+
+# The guide pages that used to quote the benchmark figures by hand; each now renders
+# a results table or links to Benchmarks.
+GUIDES = (
+    "augmentation.md",
+    "imbalance.md",
+    "callbacks.md",
+    "migration.md",
+    "models.md",
+)
+BENCHMARKS = (
+    "augmentation",
+    "imbalance",
+    "callbacks",
+    "recipe",
+    "import_time",
+    "rocket",
+)
+# 1.47x, 559 ms, 2.67 s, 1.23%: a ratio, a time or a share, as the renderers print
+# them; and an accuracy or a loss, 0.817 (three decimals: a setting such as
+# `rotation=0.04` or a rocket time of 0.04 s is too common to tell apart).
+MEASURE = re.compile(r"(?<![\d.\w])(?:\d+(?:\.\d+)?(?:x\b| ms\b|%)|\d+\.\d+ s\b)")
+DECIMAL = re.compile(r"(?<![\d.\w])\d+\.\d{3,}(?!\d|\.\d)")
+
+
+TARGET = re.compile(r"(?:<=|>=) \d+(?:\.\d+)?(?:x|%)?")  # <= 1.2x, >= 0.97
+
+
+def _figures(text):
+    """The measured figures in `text`: 0.817, 1.47x, 559 ms, 2.67 s, 1.23%, not the
+    targets (<= 1.2x)."""
+    text = TARGET.sub("", text)
+    measures = set(MEASURE.findall(text))
+    return (set(DECIMAL.findall(MEASURE.sub("", text))) | measures) - TRIVIAL
+
+
+def _restated(page_text, rendered_figures):
+    """The figures of the rendered tables that `page_text` types outside its
+    markers and code blocks."""
+    prose = re.sub(r"```.*?```", "", MARKER.sub("", page_text), flags=re.S)
+    return _figures(prose) & rendered_figures
+
+
+def test_the_restated_check_finds_a_typed_figure():
+    rendered = _figures("| a | 1.47x (2.67 s / 1.81 s) | <= 1.2x |\n| b | 559 ms |")
+    rendered |= _figures("| c | 0.817 | 0.04 |")
+    assert rendered == {"1.47x", "2.67 s", "1.81 s", "559 ms", "0.817"}
+    page = "It takes 1.47x (target <= 1.2x).\n\n<!-- results:imbalance -->\n"
+    assert _restated(page, rendered) == {"1.47x"}
+    assert _restated("One epoch: 2.67 s.", rendered) == {"2.67 s"}
+    assert _restated("ArrowHead reaches 0.817.", rendered) == {"0.817"}
+    assert not _restated("Within 1.2x, in 12 epochs, rotation 0.04.", rendered)
+    assert not _restated("```text\n559 ms\n```\n", rendered)
+
+
+@pytest.mark.parametrize("page", GUIDES)
+def test_guide_pages_do_not_restate_the_rendered_figures(hooks, page):
+    rendered = set().union(
+        *(_figures(hooks.render(f"<!-- results:{name} -->")) for name in BENCHMARKS)
+    )
+    typed = _restated((ROOT / "docs" / page).read_text(), rendered)
+    assert not typed, (
+        f"docs/{page} types {sorted(typed)}, figures of benchmarks/results/*.json: "
+        "render the table (`<!-- results:NAME -->`) or say it in words and link to "
+        "Benchmarks"
+    )
+
+
+@pytest.mark.parametrize("page", GUIDES)
+def test_guide_pages_hold_no_table_of_figures_typed_by_hand(page):
+    typed = list(_hand_typed_sections((ROOT / "docs" / page).read_text()))
+    assert not typed, (
+        f"docs/{page} sections {typed} hold a table of figures typed by hand: "
+        "render it from benchmarks/results/NAME.json or say it in words"
+    )
