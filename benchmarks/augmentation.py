@@ -37,10 +37,8 @@ docs/benchmarks.md); the other part already in the file is kept.
 """
 
 import argparse
-import json
 import os
 import pathlib
-import shlex
 import statistics
 import sys
 import time
@@ -49,11 +47,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from _provenance import run_record, save_entry  # noqa: E402  (beside this script)
 
 import keras_seqfix as ksf  # noqa: E402
 
 SHAPE = (16, 16, 112, 112, 3)
-THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 OUTPUT = pathlib.Path(__file__).parent / "results" / "augmentation.json"
 
 
@@ -290,28 +288,6 @@ def harm(epochs, seeds):
     }
 
 
-def _run_record(note):
-    """Provenance of this run, taken when it starts (the commit of the code it runs),
-    with the command line and the thread settings."""
-    from _provenance import provenance
-
-    return {
-        **provenance(),
-        "command": shlex.join(["python", *sys.argv]),
-        "threads": {k: os.environ.get(k, "default") for k in THREADS},
-        "note": note,
-    }
-
-
-def _save(path, part, measured, run):
-    """Put `part`'s figures into the results file `path`, keeping the other part."""
-    path = pathlib.Path(path)
-    record = json.loads(path.read_text()) if path.is_file() else {}
-    record[part] = {**run, **measured}
-    path.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"wrote {part} to {path}")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", choices=["speed", "harm", "layout"])
@@ -321,13 +297,13 @@ def main(argv=None):
     parser.add_argument("--output", default=str(OUTPUT), help="results JSON file")
     parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
-    run = _run_record(args.note)
+    run = run_record(args.note)
     if args.part == "speed":
-        _save(args.output, "speed", speed(args.repeats), run)
+        save_entry(args.output, "speed", {**run, **speed(args.repeats)})
     elif args.part == "layout":
         layout(args.repeats)
     else:
-        _save(args.output, "harm", harm(args.epochs, args.seeds), run)
+        save_entry(args.output, "harm", {**run, **harm(args.epochs, args.seeds)})
 
 
 if __name__ == "__main__":

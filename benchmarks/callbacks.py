@@ -41,21 +41,19 @@ import json
 import math
 import os
 import pathlib
-import shlex
 import statistics
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from _provenance import run_record, save_entry  # noqa: E402  (beside this script)
 
 import keras_seqfix as ksf  # noqa: E402
 
 QUALITY_SETS = ("ItalyPowerDemand", "JapaneseVowels", "BasicMotions")
 GRID = tuple(float(v) for v in np.geomspace(1e-5, 1e-1, 7))
-THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 OUTPUT = pathlib.Path(__file__).parent / "results" / "callbacks.json"
 
 
@@ -404,28 +402,6 @@ def part_quality(
     }
 
 
-def _run_record(note):
-    """Provenance of this run, taken when it starts (the commit of the code it runs),
-    with the command line and the thread settings."""
-    from _provenance import provenance
-
-    return {
-        **provenance(),
-        "command": shlex.join(["python", *sys.argv]),
-        "threads": {k: os.environ.get(k, "default") for k in THREADS},
-        "note": note,
-    }
-
-
-def _save(path, part, measured, run):
-    """Put `part`'s figures into the results file `path`, keeping the other parts."""
-    path = pathlib.Path(path)
-    record = json.loads(path.read_text()) if path.is_file() else {}
-    record[part] = {**run, **measured}
-    path.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"wrote {part} to {path}")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -449,12 +425,12 @@ def main(argv=None):
     parser.add_argument("--output", default=str(OUTPUT), help="results JSON file")
     parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
-    run = _run_record(args.note)
+    run = run_record(args.note)
     if args.part in ("cost", "all"):
-        _save(args.output, "cost", part_cost(args.repeats), run)
+        save_entry(args.output, "cost", {**run, **part_cost(args.repeats)})
     if args.part in ("monitor", "all"):
         measured = part_monitor(max(2, args.repeats // 2))
-        _save(args.output, "monitor", measured, run)
+        save_entry(args.output, "monitor", {**run, **measured})
     if args.part in ("quality", "all"):
         measured = part_quality(
             args.epochs,
@@ -464,7 +440,7 @@ def main(argv=None):
             args.plot,
             args.first_seed,
         )
-        _save(args.output, "quality", measured, run)
+        save_entry(args.output, "quality", {**run, **measured})
 
 
 if __name__ == "__main__":

@@ -24,9 +24,7 @@ import argparse
 import json
 import os
 import pathlib
-import shlex
 import statistics
-import sys
 import time
 import tracemalloc
 
@@ -39,7 +37,6 @@ from imblearn.over_sampling import SMOTE, RandomOverSampler  # noqa: E402
 from keras_seqfix.imbalance import BalancedBatches, SequenceResampler  # noqa: E402
 
 BATCH = 128
-THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 OUTPUT = pathlib.Path(__file__).parent / "results" / "imbalance.json"
 
 
@@ -184,13 +181,10 @@ def main(argv=None):
     print(
         f"  ratio SequenceResampler / imblearn = {t_wrap / t_imb:.2f}x (target <= 1.2x)"
     )
-    from _provenance import provenance
+    from _provenance import run_record
 
     record = {
-        **provenance(),
-        "command": shlex.join(["python", *sys.argv]),
-        "threads": {k: os.environ.get(k, "default") for k in THREADS},
-        "note": args.note,
+        **run_record(args.note),
         "x_shape": list(x.shape),
         "x_nbytes": x.nbytes,
         "class_counts": np.bincount(y).tolist(),

@@ -12,13 +12,11 @@ import argparse
 import json
 import os
 import pathlib
-import shlex
 import statistics
 import subprocess
 import sys
 import time
 
-THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 OUTPUT = pathlib.Path(__file__).parent / "results" / "import_time.json"
 
 
@@ -47,13 +45,10 @@ def main(argv=None):
     print(
         f"ratio keras_seqfix / keras: {ksf_s / keras_s:.2f}x (+{ksf_s - keras_s:.2f} s)"
     )
-    from _provenance import provenance
+    from _provenance import run_record
 
     record = {
-        **provenance(),
-        "command": shlex.join(["python", *sys.argv]),
-        "threads": {k: os.environ.get(k, "default") for k in THREADS},
-        "note": args.note,
+        **run_record(args.note),
         "repeats": args.repeats,
         "seconds": times,
         "median_s": {"keras": keras_s, "keras_seqfix": ksf_s},

@@ -25,18 +25,16 @@ docs/benchmarks.md); the sets already in the file from other runs are kept. A
 """
 
 import argparse
-import json
 import os
 import pathlib
-import shlex
 import statistics
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from _provenance import run_record, save_entry  # noqa: E402  (beside this script)
 
 import keras_seqfix as ksf  # noqa: E402
 
@@ -58,7 +56,6 @@ PUBLISHED = {
 }
 
 PLAIN_EPOCHS = 50
-THREADS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 OUTPUT = pathlib.Path(__file__).parent / "results" / "recipe.json"
 
 
@@ -155,36 +152,16 @@ def _median(results, key):
     return statistics.median(r[key] for r in results)
 
 
-def _run_record(note):
-    """Provenance of this run, taken when it starts (the commit of the code it runs),
-    with the command line and the thread settings."""
-    from _provenance import provenance
-
-    return {
-        **provenance(),
-        "command": shlex.join(["python", *sys.argv]),
-        "threads": {k: os.environ.get(k, "default") for k in THREADS},
-        "note": note,
-    }
-
-
 def _save(path, name, run, seeds, plain, recipe):
     """Put set `name`'s runs and medians into the results file `path`, keeping the
     other sets (each set carries the provenance `run` of its own run)."""
-    path = pathlib.Path(path)
-    record = json.loads(path.read_text()) if path.is_file() else {}
     runs = {"plain": plain, "recipe": recipe}
-    record[name] = {
-        **run,
-        "seeds": seeds,
-        "runs": runs,
-        "medians": {
-            kind: {key: _median(rows, key) for key in rows[0]}
-            for kind, rows in runs.items()
-        },
+    medians = {
+        kind: {key: _median(rows, key) for key in rows[0]}
+        for kind, rows in runs.items()
     }
-    path.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"wrote {name} to {path}", flush=True)
+    entry = {**run, "seeds": seeds, "runs": runs, "medians": medians}
+    save_entry(path, name, entry)
 
 
 def _split(values):
@@ -206,7 +183,7 @@ def main(argv=None):
     parser.add_argument("--note", default="", help="how the machine was loaded")
     args = parser.parse_args(argv)
     output = args.output or (None if args.quick else OUTPUT)
-    run = _run_record(args.note)
+    run = run_record(args.note)
     if "," in args.seeds:
         seeds = [int(s) for s in _split([args.seeds])]
     else:
