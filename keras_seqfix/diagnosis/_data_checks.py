@@ -126,6 +126,11 @@ def _scale_after_scaling(ctx, size=256):
 _SCALERS = ("Normalization", "Rescaling", "LayerNormalization", "BatchNormalization")
 
 
+# Largest to smallest class from which imbalance is the first suspect.
+_SKEWED = 10
+_MIN_MINORITY_HOLDOUT = 5
+
+
 def check_class_imbalance(ctx):
     """Class counts: the ratio of the largest to the smallest class."""
     if ctx.labels.ids is None:
@@ -139,9 +144,11 @@ def check_class_imbalance(ctx):
     ctx.measurements["imbalance_ratio"] = ratio
     if ratio < 3:
         return []
-    score = 0.55 if ratio >= 10 else 0.3
+    score = 0.55 if ratio >= _SKEWED else 0.3
     recall = ctx.probe.minority_recall
-    if math.isfinite(recall):  # the probe measured it
+    # A recall on one or two held-out samples is 0 or 1 by chance: it moves the
+    # score only when the probe held out enough of the smallest class.
+    if math.isfinite(recall) and ctx.probe.minority_holdout >= _MIN_MINORITY_HOLDOUT:
         if recall < 0.3:
             score += 0.3
         elif recall >= 0.7:
@@ -295,7 +302,8 @@ def check_insufficient_data(ctx):
     curve is evidence only while there is accuracy left to gain: when the
     reference or the full-data probe is already within `_FLAT_GAIN` of a perfect
     held-out score, more data cannot add more than a flat curve does, so the
-    curve counts as flat (the set is small but learnable, e.g. BasicMotions).
+    curve counts as flat (the set is small but learnable, e.g. BasicMotions). A
+    tiny class beside a large one ranks below `class_imbalance`.
     """
     if ctx.labels.ids is None:
         return []
@@ -314,9 +322,17 @@ def check_insufficient_data(ctx):
             score = max(score, 0.6) + 0.1 if smallest < 30 else max(score, 0.3)
         elif gain < _FLAT_GAIN or supported:
             score -= 0.15
+    # A tiny class beside a large one (10:1 or more, the largest with 30 or
+    # more) is the imbalance's doing first: the majority classes are not short
+    # of data, so this ranks below class_imbalance (0.55 at that ratio).
+    skewed = counts.max() >= 30 and counts.max() >= _SKEWED * smallest
+    if skewed:
+        score = min(score, 0.5)
     if score < 0.15:
         return []
     evidence = {"samples": len(ctx.y), "min_samples_per_class": smallest}
+    if skewed:
+        evidence["largest_class"] = int(counts.max())
     if gain is not None:
         evidence["val_accuracy_gain_half_to_full"] = round(gain, 3)
     if best is not None:

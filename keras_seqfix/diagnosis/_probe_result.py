@@ -83,6 +83,7 @@ class ProbeResult:
     val_acc_real: float = NAN
     val_bacc_real: float = NAN
     minority_recall: float = NAN
+    minority_holdout: int = 0  # the holdout samples of that (smallest) class
     # The same rows after it in inference and in training mode (None: not
     # measured; NaN: measured, and not finite).
     loss_inference_mode: float | None = None
@@ -116,6 +117,7 @@ class ProbeResult:
             "val_acc_real": self.val_acc_real,
             "val_bacc_real": self.val_bacc_real,
             "probe_minority_recall": self.minority_recall,
+            "probe_minority_holdout": self.minority_holdout or None,
             "loss_inference_mode": self.loss_inference_mode,
             "loss_training_mode": self.loss_training_mode,
             "val_acc_majority": self.val_acc_majority,

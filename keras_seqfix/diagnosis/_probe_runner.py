@@ -200,6 +200,7 @@ class _Probes:
         minority = int(np.argmin(np.where(counts > 0, counts, counts.max() + 1)))
         if minority in recalls:
             r.minority_recall = recalls[minority]
+            r.minority_holdout = int(np.sum(self.idh == minority))
         sub = _probe.mixed_rows(len(self.xt), self.ctx.seed)
         xs, ys = self.xt[sub], self.yt[sub]
         # Inference mode first: a training-mode call moves BatchNormalization's

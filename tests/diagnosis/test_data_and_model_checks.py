@@ -381,3 +381,42 @@ def test_a_small_set_that_is_learned_held_out_is_not_short_of_data(reference, pr
 def test_a_perfect_score_on_too_few_held_out_samples_is_not_evidence():
     (finding,) = _insufficient(12, gain=0.3, reference=1.0, reference_held_out=12)
     assert finding.severity == "high"
+
+
+def _late_checks(counts, **probe):
+    """{code: score} of class_imbalance and insufficient_data on class counts."""
+    from types import SimpleNamespace
+
+    from keras_seqfix.diagnosis._data_checks import LATE_DATA_CHECKS
+    from keras_seqfix.diagnosis._probe_result import ProbeResult
+
+    ids = np.repeat(np.arange(len(counts)), counts)
+    ctx = SimpleNamespace(
+        labels=SimpleNamespace(ids=ids),
+        y=ids,
+        measurements={},
+        weighted=False,
+        probe=ProbeResult(**probe),
+    )
+    return {f.code: f.score for check in LATE_DATA_CHECKS for f in check(ctx)}
+
+
+def test_a_tiny_class_beside_a_large_one_is_imbalance_first():
+    # Eight classes of 3-4 beside one of 90: the majority is not short of data.
+    scores = _late_checks([3, 3, 90, 4, 3, 3, 4, 4, 3])
+    assert scores["class_imbalance"] > scores["insufficient_data"] > 0
+    # Every class tiny, none large: short of data first, as before.
+    scores = _late_checks([3, 4, 3])
+    assert scores == {"insufficient_data": 0.8}
+    # 2, 2, 16, 2: the largest class is small too, so the shortage comes first.
+    scores = _late_checks([2, 2, 16, 2])
+    assert scores["insufficient_data"] > scores["class_imbalance"]
+
+
+@pytest.mark.parametrize("held_out, moved", [(1, False), (8, True)])
+def test_minority_recall_moves_imbalance_only_when_enough_were_held_out(
+    held_out, moved
+):
+    # A recall of 1.0 on one held-out sample is chance; on eight it is evidence.
+    scores = _late_checks([200, 12], minority_recall=1.0, minority_holdout=held_out)
+    assert scores["class_imbalance"] == pytest.approx(0.4 if moved else 0.55)
