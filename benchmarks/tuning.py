@@ -1,15 +1,15 @@
-"""Tuning on GunPoint: the builder's defaults vs `ksf.tune` vs keras-tuner's RandomSearch.
+"""Tuning: the builder's defaults vs `ksf.tune` vs keras-tuner's RandomSearch, per set.
 
-Run: python benchmarks/tuning.py [--quick] [--trials 10] [--kind lstm|rocket]
-     [--output benchmarks/results/tuning.json]
+Run: python benchmarks/tuning.py [--quick] [--sets GunPoint ...] [--trials 10 30]
+     [--kind lstm|rocket] [--time-budget S] [--output benchmarks/results/tuning.json]
 
-Side by side in one run on the same machine, on GunPoint's own train/test split:
+Side by side in one run on the same machine, on each set's own train/test split:
 
 (a) defaults: the builder with its defaults, trained with `fit_recipe` (LSTM) or
     solved in closed form (Rocket), as the README does;
 (b) `ksf.tune(x_train, y_train, max_trials=N)`: Bayesian optimisation, the
     defaults as trial 1, each trial scored by 3-fold cross-validation, the best
-    values retrained on all 50 series;
+    values retrained on the whole training split;
 (c) `keras_tuner.RandomSearch` over the same `LSTMHyperModel` / `RocketHyperModel`
     space with the same number of trials, each trial scored on a stratified 20%
     split (keras-tuner has no cross-validation) with the same early stopping, and
@@ -17,13 +17,15 @@ Side by side in one run on the same machine, on GunPoint's own train/test split:
 
 It prints, for each arm, the test accuracy and loss, the CPU seconds
 (`time.process_time`, all threads) and the wall seconds, then the ratios of (b)
-and (c) to (a). `--quick` runs 2 trials of at most 3 epochs to check the script.
+and (c) to (a). `--time-budget` is passed to `ksf.tune` (no new trial after it);
+the trials each search ran are recorded. `--output` files each set, kind and
+trial count under its own key (`rocket/GunPoint/10`), keeping the others.
+`--quick` runs 2 trials of at most 3 epochs to check the script.
 """
 
 import argparse
-import json
 import os
-import platform
+import sys
 import tempfile
 import time
 
@@ -34,6 +36,9 @@ import numpy as np  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 import keras_seqfix as ksf  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _provenance import run_record, save_entry  # noqa: E402
 
 
 def _timed(run):
@@ -46,24 +51,29 @@ def _timed(run):
     )
 
 
+def _classes(y):
+    return int(np.max(y)) + 1
+
+
 def _defaults(kind, x, y, quick):
     if kind == "rocket":
         return ksf.build_rocket_classifier(
-            2, input_shape=x.shape[1:], adapt_data=x, adapt_labels=y, seed=0
+            _classes(y), input_shape=x.shape[1:], adapt_data=x, adapt_labels=y, seed=0
         ), {}
     keras.utils.set_random_seed(0)
-    model = ksf.build_lstm_classifier(2, input_shape=x.shape[1:])
+    model = ksf.build_lstm_classifier(_classes(y), input_shape=x.shape[1:])
     recipe = ksf.fit_recipe(x, max_epochs=3 if quick else None)
     model.fit(x, y, verbose=0, **recipe)
     return model, {}
 
 
-def _tune(kind, x, y, trials, quick):
+def _tune(kind, x, y, trials, quick, budget):
     result = ksf.tune(
         x,
         y,
         kind=kind,
         max_trials=trials,
+        time_budget=budget,
         epochs=3 if quick else None,
         seed=0,
         verbose=1,
@@ -81,7 +91,7 @@ def _random_search(kind, x, y, trials, quick):
     )
     if kind == "rocket":
         hypermodel = ksf.tuning.RocketHyperModel(
-            2,
+            _classes(y),
             input_shape=x.shape[1:],
             adapt_data=x[train],
             adapt_labels=y[train],
@@ -89,7 +99,7 @@ def _random_search(kind, x, y, trials, quick):
         )
         fit = {}
     else:
-        hypermodel = ksf.tuning.LSTMHyperModel(2, input_shape=x.shape[1:])
+        hypermodel = ksf.tuning.LSTMHyperModel(_classes(y), input_shape=x.shape[1:])
         fit = dict(
             epochs=3 if quick else 50,
             callbacks=[
@@ -115,57 +125,62 @@ def _random_search(kind, x, y, trials, quick):
     return model, dict(trials=len(tuner.oracle.trials), hyperparameters=values)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--trials", type=int, default=10)
-    parser.add_argument("--kind", choices=["lstm", "rocket"], default="lstm")
-    parser.add_argument("--output", default=None)
-    args = parser.parse_args()
-    trials = 2 if args.quick else args.trials
-
-    (x, y), (x_test, y_test) = ksf.load_ucr("GunPoint")
-    kind = None if args.kind == "lstm" else "rocket"
+def _compare(name, kind, trials, quick, budget):
+    """The three arms on set `name`: {arm: row} with test accuracy and loss."""
+    (x, y), (x_test, y_test) = ksf.load_ucr(name)
+    tune_kind = None if kind == "lstm" else "rocket"
     arms = {
-        "defaults": lambda: _defaults(args.kind, x, y, args.quick),
-        "ksf.tune": lambda: _tune(kind, x, y, trials, args.quick),
-        "keras_tuner.RandomSearch": lambda: _random_search(
-            args.kind, x, y, trials, args.quick
-        ),
+        "defaults": lambda: _defaults(kind, x, y, quick),
+        "ksf.tune": lambda: _tune(tune_kind, x, y, trials, quick, budget),
+        "keras_tuner.RandomSearch": lambda: _random_search(kind, x, y, trials, quick),
     }
     rows = {}
-    for name, run in arms.items():
+    for arm, run in arms.items():
         model, row = _timed(run)
         found = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
         row.update(
             test_accuracy=round(found["accuracy"], 4),
             test_loss=round(found["loss"], 4),
         )
-        rows[name] = row
+        rows[arm] = row
         print(
-            f"{name:26s} accuracy {row['test_accuracy']:.4f}  loss "
+            f"{name} {arm:26s} accuracy {row['test_accuracy']:.4f}  loss "
             f"{row['test_loss']:.4f}  CPU {row['cpu_s']:7.1f} s  wall "
             f"{row['wall_s']:7.1f} s",
             flush=True,
         )
     base = rows["defaults"]["cpu_s"] or float("nan")
-    for name in ("ksf.tune", "keras_tuner.RandomSearch"):
-        print(f"{name}: {rows[name]['cpu_s'] / base:.1f}x the defaults' CPU time")
-    if args.output:
-        with open(args.output, "w") as f:
-            json.dump(
-                dict(
-                    dataset="GunPoint",
-                    kind=args.kind,
-                    trials=trials,
-                    quick=args.quick,
-                    backend=keras.backend.backend(),
-                    machine=f"{platform.machine()}, {os.cpu_count()} CPUs",
-                    arms=rows,
-                ),
-                f,
-                indent=1,
+    for arm in ("ksf.tune", "keras_tuner.RandomSearch"):
+        print(f"{name} {arm}: {rows[arm]['cpu_s'] / base:.1f}x the defaults' CPU time")
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--sets", nargs="+", default=["GunPoint", "ItalyPowerDemand", "BasicMotions"]
+    )
+    parser.add_argument("--trials", type=int, nargs="+", default=[10, 30])
+    parser.add_argument("--kind", choices=["lstm", "rocket"], default="lstm")
+    parser.add_argument("--time-budget", type=float, default=None)
+    parser.add_argument("--note", default="")
+    parser.add_argument("--output", default=None)
+    args = parser.parse_args()
+    for name in args.sets:
+        for trials in [2] if args.quick else args.trials:
+            record = run_record(args.note)
+            arms = _compare(name, args.kind, trials, args.quick, args.time_budget)
+            record.update(
+                dataset=name,
+                kind=args.kind,
+                trials=trials,
+                time_budget=args.time_budget,
+                quick=args.quick,
+                arms=arms,
             )
+            if args.output:
+                save_entry(args.output, f"{args.kind}/{name}/{trials}", record)
 
 
 if __name__ == "__main__":
