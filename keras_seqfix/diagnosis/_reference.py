@@ -74,6 +74,31 @@ def fit_reference(ctx: Context, *, max_samples):
     return reference
 
 
+def order_free_accuracies(ctx):
+    """(ordered, order-free): the reference's leave-one-out balanced accuracy on
+    its own rows, and the same reference refitted on those rows with each
+    sample's steps shuffled (what a model that ignores the order can still read:
+    the values, not where they are). `None` before `fit_reference`."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    rows = getattr(ctx, "reference_rows", None)
+    if rows is None or ctx.reference_oof is None:
+        return None
+    classes = ctx.reference_classes
+    targets = np.searchsorted(classes, ctx.labels.ids[rows])
+    ordered = balanced_accuracy_score(targets, ctx.reference_oof.argmax(axis=1))
+    rng = np.random.default_rng(ctx.seed)
+    x = ctx.x[rows]
+    steps = np.argsort(rng.random(x.shape[:2]), axis=1)  # a shuffle per sample
+    shuffled = np.take_along_axis(
+        x, steps.reshape(steps.shape + (1,) * (x.ndim - 2)), 1
+    )
+    featurize, _ = _FEATURIZERS[_kind(x)]
+    features, _ = featurize(shuffled, ctx.seed)
+    _, oof = _ridge_with_oof(features, targets)
+    return float(ordered), float(balanced_accuracy_score(targets, oof.argmax(axis=1)))
+
+
 def _kind(x):
     if x.dtype.kind in "iu" and x.ndim == 2:
         return "tokens"

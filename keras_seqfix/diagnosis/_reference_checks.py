@@ -9,7 +9,10 @@ import numpy as np
 
 from keras_seqfix.diagnosis._codes import FAILURES, OTHER_EXPLANATIONS
 from keras_seqfix.diagnosis._probe import finite_rows
-from keras_seqfix.diagnosis._reference import clearly_above_chance
+from keras_seqfix.diagnosis._reference import (
+    clearly_above_chance,
+    order_free_accuracies,
+)
 from keras_seqfix.diagnosis.finding import Finding, severity_of
 
 # How many of the worst samples and most confused pairs the report lists.
@@ -367,6 +370,32 @@ def demote_no_signal(findings, reference, ctx=None):
             findings.extend(_copy_does_not_learn(ctx, reference, findings))
 
 
+def structural_mismatch(findings, reference, ctx):
+    """An untrained model whose output ignores the order of the steps (or the
+    input itself) and whose probe copy learns far less than the reference:
+    `architecture_mismatch` from its structure, though the copy learned enough
+    to rule out `no_signal` (a trained model is compared directly instead)."""
+    if ctx.trained or not clearly_above_chance(reference):
+        return
+    if any(f.code == "architecture_mismatch" for f in findings):
+        return
+    if input_free(ctx):
+        findings.extend(_copy_does_not_learn(ctx, reference, findings))
+        return
+    if not order_free(ctx):
+        return
+    # Order-free is the cause only if the order carries what the reference
+    # reads: refitted on shuffled steps, it must lose more than chance would
+    # explain (a bag-of-words text model needs no order, and is not faulted).
+    accuracies = order_free_accuracies(ctx)
+    if accuracies is None:
+        return
+    ordered, shuffled = accuracies
+    ctx.measurements["reference_order_free_balanced_accuracy"] = round(shuffled, 4)
+    if ordered - shuffled >= _margin(ordered, len(ctx.reference_rows)):
+        findings.extend(_copy_does_not_learn(ctx, reference, findings))
+
+
 # Medium, below the root causes found with confidence: the probe's short training
 # is a weaker witness than a trained model (`architecture_mismatch` above). Only
 # where the model cannot fit one batch either (`underfitting`): a model that fits
@@ -404,8 +433,16 @@ def _copy_does_not_learn(ctx, reference, findings=()):
     margin = _margin(ref, n)
     if ref - mine < margin:
         return []
+    # The copy trained at the probe's rate: where that is not yours, a rate
+    # fault of yours cannot be why the copy stays near chance.
+    user_lr, rate = ctx.info.learning_rate, probe.probe_lr
+    corrected = rate is not None and user_lr is not None and rate != user_lr
     explained = [
-        f.code for f in findings if f.code in _STOPS_LEARNING and f.score >= 0.4
+        f.code
+        for f in findings
+        if f.code in _STOPS_LEARNING
+        and f.score >= 0.4
+        and not (corrected and f.code in ("lr_too_low", "lr_too_high"))
     ]
     if explained:
         ctx.notes.append(
@@ -432,6 +469,9 @@ def _copy_does_not_learn(ctx, reference, findings=()):
         "margin": round(margin, 4),
         "model_scored_on": "the probe's copy on its holdout",
     }
+    shuffled = ctx.measurements.get("reference_order_free_balanced_accuracy")
+    if shuffled is not None:
+        evidence["reference_on_shuffled_steps"] = shuffled
     cannot_fit = [f for f in findings if f.code == "underfitting" and f.score >= 0.4]
     score = _COPY_SCORE if cannot_fit else _COPY_ALONE_SCORE
     if order:
@@ -449,8 +489,11 @@ def _copy_does_not_learn(ctx, reference, findings=()):
         )
         score = _ORDER_FREE_SCORE
     if order or discards:
+        # A rate too low slows learning; the copy, at the probe's higher rate,
+        # still fell short: the structure is what binds, and ranks first.
+        slowed = ("lr_too_low",) if corrected else ()
         for f in findings:
-            if f.code in FAILURES:
+            if f.code in FAILURES or f.code in slowed:
                 f.score = round(f.score * 0.75, 3)
                 f.severity = severity_of(f.score)
     return [

@@ -197,6 +197,8 @@ def diagnose(
     findings += _history_checks.run_history_checks(ctx, curves)
     _imbalance_before_no_signal(findings, ctx)
     _reference_checks.demote_no_signal(findings, ref, ctx)
+    if probe and ref is not None:
+        _reference_checks.structural_mismatch(findings, ref, ctx)
     if ref is not None:
         findings += _over_time(ctx, ref, findings, max_samples, log)
     _layer_checks.heavy_dropout_explains(findings, ctx)

@@ -388,7 +388,8 @@ def test_a_model_that_fits_its_training_samples_is_overfitting_not_mismatched(
 def _copy_at_chance(model, findings):
     x, y = _sines(40, steps=16)
     ctx = _context(x, y)
-    ctx.model, ctx.info = model, types.SimpleNamespace(units=2)
+    ctx.model = model
+    ctx.info = types.SimpleNamespace(units=2, learning_rate=None)
     ctx.probe.val_bacc_real, ctx.probe.holdout_samples = 0.5, 100
     reference = dict(_LEARNED)
     findings = [Finding("no_signal", "high", "no signal", {}, "fix", 0.8), *findings]
@@ -419,3 +420,49 @@ def test_a_copy_that_learns_nothing_names_order_free_pooling_and_yields_to_cause
     weak = Finding("lr_too_low", "low", "rate too low", {}, "fix", 0.3)
     found, _ = _copy_at_chance(recurrent, [weak])
     assert [f.code for f in found] == ["architecture_mismatch"]
+
+
+def _ramps(n=60, steps=16, seed=0, by="order"):
+    """Rising (class 1) or falling (class 0) ramps: the same values, so only the
+    order tells them apart; `by="level"`: the class is the level, order-free."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    ramp = np.linspace(-1, 1, steps)
+    if by == "order":
+        x = np.where(y[:, None] == 1, ramp, ramp[::-1])
+    else:
+        x = rng.permutation(np.tile(ramp, (n, 1)).T).T + 1.5 * y[:, None]
+    x = x + 0.2 * rng.normal(size=(n, steps))
+    return x[..., None].astype("float32"), y.astype("int64")
+
+
+def _untrained_copy_short_of_reference(x, y, model):
+    """structural_mismatch on an untrained `model` whose probe copy, trained at a
+    rate 20x yours, reached 0.55 balanced accuracy, beside a rate-too-low finding."""
+    ctx = _context(x, y)
+    reference = fit_reference(ctx, max_samples=200)
+    ctx.model, ctx.trained = model, False
+    ctx.info = types.SimpleNamespace(units=2, learning_rate=1e-3)
+    ctx.probe.val_bacc_real, ctx.probe.holdout_samples = 0.55, 100
+    ctx.probe.probe_lr = 2e-2
+    slow = Finding("lr_too_low", "high", "rate too low", {}, "fix", 0.85)
+    findings = [slow]
+    _reference_checks.structural_mismatch(findings, reference, ctx)
+    return [f for f in findings if f.code == "architecture_mismatch"], slow
+
+
+def test_an_order_free_model_is_mismatched_only_where_the_order_carries_the_labels():
+    x, y = _ramps()
+    pooled, recurrent, _ = _pooled_and_recurrent(x)
+    [found], slow = _untrained_copy_short_of_reference(x, y, pooled)
+    assert found.score == 0.7 and found.evidence["order_free"] is True
+    # Refitted on shuffled steps, the reference falls to near chance.
+    assert found.evidence["reference_on_shuffled_steps"] < 0.75
+    # The copy fell short at a rate 20x yours: the rate is not what binds.
+    assert slow.score == pytest.approx(0.85 * 0.75, abs=1e-3)
+    assert _untrained_copy_short_of_reference(x, y, recurrent)[0] == []
+    # The level carries the class: an order-free model can read it, and a copy
+    # short of the reference after a few steps is not the structure's fault.
+    x, y = _ramps(by="level")
+    found, slow = _untrained_copy_short_of_reference(x, y, pooled)
+    assert found == [] and slow.score == 0.85
