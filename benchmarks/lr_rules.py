@@ -270,7 +270,9 @@ def summarise(record):
         summary[str(budget)] = {
             rule: {
                 "sets": per,
-                "calibration_worst": max(per[s] for s in CALIBRATION if s in per),
+                "calibration_worst": max(
+                    (per[s] for s in CALIBRATION if s in per), default=None
+                ),
                 "held_out_worst": max(
                     (per[s] for s in HELD_OUT if s in per), default=None
                 ),
@@ -280,6 +282,8 @@ def summarise(record):
     # Chosen on calibration: the lowest worst ratio over calibration sets and
     # budgets; held-out figures are reported, never used to choose.
     rules_ = summary[str(budgets[0])]
+    if not any(s in record["sets"] for s in CALIBRATION):
+        return summary, None  # a held-out part alone: nothing to choose on
     chosen = min(
         rules_,
         key=lambda r: max(summary[str(b)][r]["calibration_worst"] for b in budgets),
@@ -347,6 +351,9 @@ def main(argv=None):
     summary, chosen = summarise(record)
     record["calibration"] = list(CALIBRATION)
     record["held_out"] = [s for s in HELD_OUT if s in record["sets"]]
+    import keras_seqfix as ksf
+
+    record["not_shipped"] = [s for s in record["sets"] if s not in ksf.UCR_DATASETS]
     record["scores"] = summary
     record["chosen"] = chosen
     _write(record, args.out)

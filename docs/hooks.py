@@ -660,6 +660,50 @@ def _recipe(record):
     return "\n".join(lines).rstrip("\n")
 
 
+def _tuning(record):
+    """`benchmarks/tuning.py --output`: per kind, set and trial count, the
+    defaults beside `ksf.tune` and keras-tuner's `RandomSearch`, each entry with
+    the provenance of its own run."""
+    lines = [
+        "| space | set | arm | trials run / asked | test accuracy | test loss | "
+        "CPU s | CPU vs defaults |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    runs = {}
+    for key, entry in sorted(record.items()):
+        base = entry["arms"]["defaults"]["cpu_s"] or float("nan")
+        for arm, row in entry["arms"].items():
+            ran = row.get("trials")
+            trials = "-" if ran is None else f"{ran} / {entry['trials']}"
+            chosen = row.get("hyperparameters")
+            label = f"`{arm}`" + (
+                " (" + ", ".join(f"{k}={v}" for k, v in chosen.items()) + ")"
+                if chosen and len(chosen) <= 3
+                else ""
+            )
+            lines.append(
+                f"| {entry['kind']} | {entry['dataset']} | {label} | {trials} | "
+                f"{row['test_accuracy']:.3f} | {row['test_loss']:.3f} | "
+                f"{row['cpu_s']:.1f} | {row['cpu_s'] / base:.1f}x |"
+            )
+        run = (entry["date"], entry["commit"], entry["machine"], entry["note"])
+        runs.setdefault(run, []).append((key, entry))
+    lines.append("")
+    for keys_entries in runs.values():
+        keys = ", ".join(f"`{k}`" for k, _ in keys_entries)
+        budget = keys_entries[0][1].get("time_budget")
+        lines.append(
+            f"*{keys}: test split of each set; CPU seconds of the whole arm "
+            "(search and refit), all threads"
+            + (f"; `time_budget={budget:g}` s for `ksf.tune`" if budget else "")
+            + ". "
+            + _run_of(keys_entries[0][1], "tuning")
+            + "*"
+        )
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
 RENDERERS = {
     "augmentation": _augmentation,
     "bad_inputs": _bad_inputs,
@@ -668,6 +712,7 @@ RENDERERS = {
     "import_time": _import_time,
     "recipe": _recipe,
     "rocket": _rocket,
+    "tuning": _tuning,
     "label_noise": _label_noise,
     "demo": _demo,
     "lr_rules": _lr_rules,

@@ -588,6 +588,7 @@ GUIDES = (
     "callbacks.md",
     "migration.md",
     "models.md",
+    "tuning.md",
 )
 BENCHMARKS = (
     "augmentation",
@@ -654,3 +655,24 @@ def test_guide_pages_hold_no_table_of_figures_typed_by_hand(page):
         f"docs/{page} sections {typed} hold a table of figures typed by hand: "
         "render it from benchmarks/results/NAME.json or say it in words"
     )
+
+
+def test_tuning_table_has_every_arm_of_every_run_in_the_results_file(hooks):
+    record = json.loads((ROOT / "benchmarks" / "results" / "tuning.json").read_text())
+    text = hooks.render("<!-- results:tuning -->")
+    rows = _rows(text)
+    assert len(rows) == sum(len(entry["arms"]) for entry in record.values())
+    for entry in record.values():
+        base = entry["arms"]["defaults"]["cpu_s"]
+        for arm, found in entry["arms"].items():
+            [row] = [
+                r
+                for r in rows
+                if r[:2] == [entry["kind"], entry["dataset"]]
+                and r[2].startswith(f"`{arm}`")
+            ]
+            assert float(row[4]) == pytest.approx(found["test_accuracy"], abs=5e-4)
+            assert float(row[6]) == pytest.approx(found["cpu_s"], abs=0.05)
+            ratio = found["cpu_s"] / base
+            assert float(row[7].removesuffix("x")) == pytest.approx(ratio, abs=0.05)
+        assert entry["commit"] in text and entry["date"] in text
