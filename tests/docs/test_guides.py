@@ -67,3 +67,14 @@ def test_fit_recipe_code_in_the_docs_matches_fit_recipe(n):
     scope = {"x_train": np.zeros((n, 2, 1))}
     exec(compile(_recipe_block(), "docs/models.md", "exec"), scope)
     assert _described(scope["recipe"]) == _described(ksf.fit_recipe(n))
+
+
+def test_loss_high_sends_the_rate_and_capacity_causes_to_the_tuning_guide():
+    text = (DOCS / "loss_high.md").read_text()
+    for heading in (
+        "## The loss sits at log K from the first epoch",  # lr_too_low
+        "## The loss jumps up and down",  # lr_too_high
+        "## The training loss stops at a floor well above zero",  # underfitting
+    ):
+        section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+        assert "(tuning.md)" in section, heading
