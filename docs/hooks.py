@@ -290,12 +290,16 @@ def _diagnose_generated(record):
             *_diagnose_misses(runs[seed]["cases"]),
         ]
     first = runs[min(runs, key=int)]
+    each = "; ".join(
+        f"seed {seed}: {runs[seed]['date']}, commit {runs[seed]['commit']}"
+        + (f" ({runs[seed]['note']})" if runs[seed].get("note") else "")
+        for seed in sorted(runs, key=int)
+    )
     lines += [
         "",
-        "*Rendered from `benchmarks/results/diagnose_generated.json` (run of "
-        f"{first['date']}, commit {first['commit']}, {first['machine']}, "
-        f"{first['backend']} backend). Healthy controls count as first when "
-        "nothing is above low.*",
+        "*Rendered from `benchmarks/results/diagnose_generated.json` "
+        f"({first['machine']}, {first['backend']} backend; {each}). Healthy "
+        "controls count as first when nothing is above low.*",
     ]
     return "\n".join(lines)
 

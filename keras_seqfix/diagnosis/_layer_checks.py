@@ -35,6 +35,21 @@ def _saturated(ctx):
     return total == 0.0 and math.isfinite(init) and init > 5 * expected + 1
 
 
+def blown_at_init(ctx):
+    """Gradients of 50 or more with a loss at initialisation far above log K
+    (Karpathy's first check): the outputs are already blown up before any step,
+    so the initialisation, not the rate, is where the divergence starts."""
+    init = ctx.probe.loss_at_init
+    expected = _get(ctx.measurements, "expected_loss_at_init", 1.0)
+    total = ctx.probe.grad_norm_global
+    return (
+        math.isfinite(total)
+        and total >= 50
+        and math.isfinite(init)
+        and init > 5 * expected + 1
+    )
+
+
 def check_gradients(ctx, summary):
     """Vanishing or exploding per-layer gradient norms at initialisation.
 
@@ -75,10 +90,11 @@ def check_gradients(ctx, summary):
     explode = 0.0
     if len(finite) < len(values) or not math.isfinite(total):
         explode = 0.9
-    elif total >= 1e3 or _saturated(ctx):
+    elif total >= 1e3 or _saturated(ctx) or blown_at_init(ctx):
         # JAX and PyTorch compute cross-entropy from clipped probabilities, so
         # the activations that give TensorFlow huge gradients give them exactly
-        # zero ones (a saturated softmax): the same cause, the same fix.
+        # zero ones (a saturated softmax): the same cause, the same fix. A loss
+        # at initialisation far above log K makes a norm of 50 just as telling.
         explode = 0.85
     elif total >= 50:
         explode = 0.55

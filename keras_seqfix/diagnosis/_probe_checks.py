@@ -22,6 +22,7 @@ import math
 from keras_seqfix.diagnosis._layer_checks import (
     _get,
     _saturated,
+    blown_at_init,
     check_gradients,
     check_train_inference,
 )
@@ -325,9 +326,15 @@ def run_probe_checks(ctx):
     summary = probe_summary(ctx)
     lr_findings = check_learning_rate(ctx, summary)
     total = ctx.probe.grad_norm_global
-    if not math.isfinite(total) or total >= 1e3 or _saturated(ctx):
-        # Gradients already huge at initialisation: the divergence follows from
-        # them, whatever the learning rate.
+    if (
+        not math.isfinite(total)
+        or total >= 1e3
+        or _saturated(ctx)
+        or blown_at_init(ctx)
+    ):
+        # Gradients already huge at initialisation (or large, with the loss far
+        # above log K before any step): the divergence follows from them,
+        # whatever the learning rate.
         for f in lr_findings:
             f.score = round(f.score * 0.7, 3)
             f.severity = severity_of(f.score)

@@ -232,6 +232,33 @@ def test_huge_gradients_rank_high_when_your_rate_diverged_though_a_low_rate_fits
     assert calm[0].score <= 0.3
 
 
+def test_a_norm_of_hundreds_with_a_loss_far_above_log_k_outranks_the_rate():
+    # Norm 500 (below the 1e3 line) and a loss of 80 at initialisation against
+    # log 4: the outputs are blown up before any step, so the divergence at
+    # your rate is the initialisation's doing, and ranks below it.
+    from keras_seqfix.diagnosis._probe_checks import run_probe_checks
+
+    def ranked(loss_at_init):
+        probe = ProbeResult(
+            grad_norm_global=500.0,
+            loss_at_init=loss_at_init,
+            layer_grad_norms={"gru": 400.0, "dense": 30.0},
+            batch=_batch(loss_at_init, math.nan, diverged=True),
+            probe_lr=5e-5,
+        )
+        ctx = _fake_ctx(0.01, probe, expected_loss_at_init=1.386)
+        ctx.num_classes, ctx.weighted = 4, False
+        ctx.model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
+        found = {f.code: f.score for f in run_probe_checks(ctx)}
+        return found.get("exploding_gradients", 0), found.get("lr_too_high", 0)
+
+    explode, rate = ranked(80.0)
+    assert explode >= 0.85 and explode > rate > 0
+    # The same norm with a sane loss at init: the rate stays the first suspect.
+    explode, rate = ranked(1.5)
+    assert rate > explode
+
+
 def _signal_findings(batch_long_end):
     """Real and shuffled labels both at chance, the training loss stuck at log 2,
     the batch loss 0.69 -> 0.58 in the probe's steps (not yet "fitted") and
