@@ -1,4 +1,4 @@
-"""Image sequences: a CNN-LSTM on moving digits, augmentation per clip, then fine-tuning.
+"""Image sequences: a CNN-LSTM on moving digits, per-clip augmentation, fine-tuning.
 
 The tutorial of docs/tutorials/video.md, on the moving-digits clips shipped with the
 package (`ksf.load_moving_digits()`: 8 frames of 16x16, 20 classes = digit x
