@@ -662,17 +662,20 @@ def test_tuning_table_has_every_arm_of_every_run_in_the_results_file(hooks):
     text = hooks.render("<!-- results:tuning -->")
     rows = _rows(text)
     assert len(rows) == sum(len(entry["arms"]) for entry in record.values())
-    for entry in record.values():
+    # One row per arm, entries in key order (kind/set/trials), arms as filed.
+    expected = [
+        (entry, arm, found)
+        for _, entry in sorted(record.items())
+        for arm, found in entry["arms"].items()
+    ]
+    for row, (entry, arm, found) in zip(rows, expected, strict=True):
         base = entry["arms"]["defaults"]["cpu_s"]
-        for arm, found in entry["arms"].items():
-            [row] = [
-                r
-                for r in rows
-                if r[:2] == [entry["kind"], entry["dataset"]]
-                and r[2].startswith(f"`{arm}`")
-            ]
-            assert float(row[4]) == pytest.approx(found["test_accuracy"], abs=5e-4)
-            assert float(row[6]) == pytest.approx(found["cpu_s"], abs=0.05)
-            ratio = found["cpu_s"] / base
-            assert float(row[7].removesuffix("x")) == pytest.approx(ratio, abs=0.05)
+        assert row[:2] == [entry["kind"], entry["dataset"]]
+        assert row[2].startswith(f"`{arm}`")
+        if arm != "defaults":
+            assert row[3] == f"{found['trials']} / {entry['trials']}"
+        assert float(row[4]) == pytest.approx(found["test_accuracy"], abs=5e-4)
+        assert float(row[6]) == pytest.approx(found["cpu_s"], abs=0.05)
+        ratio = found["cpu_s"] / base
+        assert float(row[7].removesuffix("x")) == pytest.approx(ratio, abs=0.05)
         assert entry["commit"] in text and entry["date"] in text
