@@ -606,6 +606,16 @@ def _span(values, spec):
     )
 
 
+def _by_run(named_entries):
+    """`{(date, commit, machine, note): [(name, entry), ...]}`: the entries of one
+    results file grouped by the run that wrote them, in first-seen order."""
+    runs = {}
+    for name, entry in named_entries:
+        key = (entry["date"], entry["commit"], entry["machine"], entry["note"])
+        runs.setdefault(key, []).append((name, entry))
+    return runs
+
+
 def _recipe(record):
     """`benchmarks/recipe.py`: per set, the plain recipe beside
     `build_lstm_classifier` + the fit recipe, medians over seeds, each set with the
@@ -616,7 +626,6 @@ def _recipe(record):
         "CPU s | FCN / LSTM-FCN / InceptionTime |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    runs = {}
     for name, entry in record.items():
         plain, recipe = entry["medians"]["plain"], entry["medians"]["recipe"]
         rows = entry["runs"]["recipe"]
@@ -641,10 +650,8 @@ def _recipe(record):
             f"{_span([r['epochs'] for r in rows], 'd')} / {budget} | "
             f"{_span([r['cpu'] for r in rows], '.0f')} | {pub_text} |"
         )
-        key = (entry["date"], entry["commit"], entry["machine"], entry["note"])
-        runs.setdefault(key, []).append((name, entry))
     lines.append("")
-    for names_entries in runs.values():
+    for names_entries in _by_run(record.items()).values():
         names = ", ".join(n for n, _ in names_entries)
         entry = names_entries[0][1]
         seeds = ", ".join(map(str, entry["seeds"]))
@@ -673,8 +680,7 @@ def _tuning(record):
         "CPU s | CPU vs defaults |",
         "|---|---|---|---:|---:|---:|---:|---:|",
     ]
-    runs = {}
-    for key, entry in sorted(record.items()):
+    for _, entry in sorted(record.items()):
         base = entry["arms"]["defaults"]["cpu_s"] or float("nan")
         for arm, row in entry["arms"].items():
             ran = row.get("trials")
@@ -690,10 +696,8 @@ def _tuning(record):
                 f"{row['test_accuracy']:.3f} | {row['test_loss']:.3f} | "
                 f"{row['cpu_s']:.1f} | {row['cpu_s'] / base:.1f}x |"
             )
-        run = (entry["date"], entry["commit"], entry["machine"], entry["note"])
-        runs.setdefault(run, []).append((key, entry))
     lines.append("")
-    for keys_entries in runs.values():
+    for keys_entries in _by_run(sorted(record.items())).values():
         keys = ", ".join(f"`{k}`" for k, _ in keys_entries)
         budget = keys_entries[0][1].get("time_budget")
         lines.append(

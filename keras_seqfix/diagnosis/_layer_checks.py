@@ -50,6 +50,14 @@ def blown_at_init(ctx):
     )
 
 
+def explodes_at_init(ctx):
+    """A finite global norm of 1e3 or more, a saturated output, or a norm of 50
+    with the loss blown up (`blown_at_init`): gradients that by themselves
+    explain a divergence, whatever the learning rate."""
+    total = ctx.probe.grad_norm_global
+    return total >= 1e3 or _saturated(ctx) or blown_at_init(ctx)
+
+
 def check_gradients(ctx, summary):
     """Vanishing or exploding per-layer gradient norms at initialisation.
 
@@ -90,7 +98,7 @@ def check_gradients(ctx, summary):
     explode = 0.0
     if len(finite) < len(values) or not math.isfinite(total):
         explode = 0.9
-    elif total >= 1e3 or _saturated(ctx) or blown_at_init(ctx):
+    elif explodes_at_init(ctx):
         # JAX and PyTorch compute cross-entropy from clipped probabilities, so
         # the activations that give TensorFlow huge gradients give them exactly
         # zero ones (a saturated softmax): the same cause, the same fix. A loss

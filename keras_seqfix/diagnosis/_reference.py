@@ -81,7 +81,7 @@ def order_free_accuracies(ctx):
     the values, not where they are). `None` before `fit_reference`."""
     from sklearn.metrics import balanced_accuracy_score
 
-    rows = getattr(ctx, "reference_rows", None)
+    rows = ctx.reference_rows
     if rows is None or ctx.reference_oof is None:
         return None
     classes = ctx.reference_classes

@@ -380,7 +380,9 @@ def structural_mismatch(findings, reference, ctx):
     if any(f.code == "architecture_mismatch" for f in findings):
         return
     if input_free(ctx):
-        findings.extend(_copy_does_not_learn(ctx, reference, findings))
+        findings.extend(
+            _copy_does_not_learn(ctx, reference, findings, order=False, discards=True)
+        )
         return
     if not order_free(ctx):
         return
@@ -393,7 +395,9 @@ def structural_mismatch(findings, reference, ctx):
     ordered, shuffled = accuracies
     ctx.measurements["reference_order_free_balanced_accuracy"] = round(shuffled, 4)
     if ordered - shuffled >= _margin(ordered, len(ctx.reference_rows)):
-        findings.extend(_copy_does_not_learn(ctx, reference, findings))
+        findings.extend(
+            _copy_does_not_learn(ctx, reference, findings, order=True, discards=False)
+        )
 
 
 # Medium, below the root causes found with confidence: the probe's short training
@@ -420,10 +424,11 @@ _STOPS_LEARNING = frozenset(
 )
 
 
-def _copy_does_not_learn(ctx, reference, findings=()):
+def _copy_does_not_learn(ctx, reference, findings=(), order=None, discards=None):
     """The probe's fresh copy, trained on real labels, stays near chance while
     the reference learns them: the data has the signal, the model (or how it is
-    trained) does not reach it."""
+    trained) does not reach it. `order` and `discards`: `order_free(ctx)` and
+    `input_free(ctx)` where the caller already measured them (`None`: measure)."""
     probe = ctx.probe
     mine = probe.val_bacc_real
     if not math.isfinite(mine):
@@ -451,7 +456,8 @@ def _copy_does_not_learn(ctx, reference, findings=()):
             f"{explained[0]} explains"
         )
         return []
-    order, discards = order_free(ctx), input_free(ctx)
+    order = order_free(ctx) if order is None else order
+    discards = input_free(ctx) if discards is None else discards
     steps, rate = probe.steps_run, probe.probe_lr
     trained = f"trained {steps} steps" if steps else "trained briefly"
     if rate:
