@@ -159,8 +159,9 @@ class Context:
     measurements: dict = dataclasses.field(default_factory=dict)
     # What the probe measured (`run_probes`); all NaN/None where it did not run.
     probe: ProbeResult = dataclasses.field(default_factory=ProbeResult)
-    # The reference's sample rows, out-of-fold probabilities and classes (see
-    # _reference.fit_reference).
+    # The reference (`DiagnosisReport.reference`; None: not fitted), its sample
+    # rows, out-of-fold probabilities and classes (see _reference.fit_reference).
+    reference: dict | None = None
     reference_rows: np.ndarray | None = None
     reference_oof: np.ndarray | None = None
     reference_classes: np.ndarray | None = None

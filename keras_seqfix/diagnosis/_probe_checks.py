@@ -266,10 +266,14 @@ def check_signal_and_capacity(ctx, summary, explained):
             score = min(score, 0.45)
         if _get(m, "imbalance_ratio", 1.0) >= 3 and not ctx.weighted:
             score *= 0.6  # predicting the majority class is the imbalance's doing
+        shuffled = (
+            f" vs {p.val_acc_shuffled:.2f} with shuffled labels"
+            if math.isfinite(p.val_acc_shuffled)
+            else ""
+        )
         title = (
-            f"No signal: held-out accuracy {p.val_acc_real:.2f} with real labels vs "
-            f"{p.val_acc_shuffled:.2f} with shuffled labels "
-            f"(majority class {p.val_acc_majority:.2f})"
+            f"No signal: held-out accuracy {p.val_acc_real:.2f} with real labels"
+            f"{shuffled} (majority class {p.val_acc_majority:.2f})"
         )
         fix = (
             "assert len(x) == len(y)  # and check both are in the same order\n"

@@ -7,6 +7,7 @@ import numpy as np
 
 from keras_seqfix.diagnosis import _probe
 from keras_seqfix.diagnosis._probe_result import BatchFit, LRPosition, ProbeResult
+from keras_seqfix.diagnosis._reference import clearly_above_chance
 
 # The longest one-batch overfit, in multiples of `probe_steps` (see run_probes).
 _LONG_OVERFIT = 4
@@ -327,6 +328,14 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     if _clearly_learned(r, ctx.num_classes):
         # Shuffled labels cannot score 6 standard errors above chance: skip them.
         ctx.notes.append("shuffled-labels probe skipped: the real labels were learned")
+    elif clearly_above_chance(ctx.reference):
+        # The shuffled labels ask whether x carries the labels at all; a reference
+        # that learned them has answered (yes), and a copy that did not is the
+        # model's or the training's failure (see demote_no_signal).
+        ctx.notes.append(
+            "shuffled-labels probe skipped: the reference learned the labels, so x "
+            "carries them"
+        )
     else:
         p.attempt("short training on shuffled labels", p.shuffled_labels, r.probe_lr)
     counts = np.bincount(idt)

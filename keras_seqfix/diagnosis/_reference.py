@@ -34,8 +34,10 @@ def fit_reference(ctx: Context, *, max_samples):
 
     Returns a dict (`DiagnosisReport.reference`): `name`, `accuracy`,
     `balanced_accuracy`, `chance_balanced_accuracy`, `split`, `samples`,
-    `seconds`; and, not in the dict, `ctx.reference_oof` (out-of-fold
-    probabilities, rows of `ctx.reference_rows`) for the label-noise check.
+    `seconds`, `learning_curve_gain` (held-out accuracy gained from half the
+    rows to all of them; absent when a class has fewer than 4); and, not in the
+    dict, `ctx.reference_oof` (out-of-fold probabilities, rows of
+    `ctx.reference_rows`) for the label-noise check.
     When the data is of a kind the reference does not cover, `accuracy` is
     `None` and `reason` says why.
     """
@@ -57,11 +59,22 @@ def fit_reference(ctx: Context, *, max_samples):
     if ctx.x_val is not None and ctx.val_ids is not None:
         known = np.isin(ctx.val_ids, classes) & finite_rows(ctx.x_val)
         x_val, val_ids = ctx.x_val[known], ctx.val_ids[known]
-        predicted = classes[_predict(ridge, transform(x_val))]
+        val_features = transform(x_val)
+        predicted = classes[_predict(ridge, val_features)]
         truth, split = val_ids, f"validation_data, {len(val_ids)} samples"
+        full = float(np.mean(predicted == truth))
+        gain = _learning_curve_gain(
+            features,
+            targets,
+            ctx.seed,
+            held_out=(val_features, np.searchsorted(classes, truth), full),
+        )
     else:
         predicted = classes[oof.argmax(axis=1)]
         truth, split = ids, f"leave-one-out on {len(rows)} samples of x"
+        gain = _learning_curve_gain(features, targets, ctx.seed, oof=oof)
+    if gain is not None:
+        reference["learning_curve_gain"] = gain
     reference.update(
         accuracy=float(np.mean(predicted == truth)),
         balanced_accuracy=float(balanced_accuracy_score(truth, predicted)),
@@ -97,6 +110,41 @@ def order_free_accuracies(ctx):
     features, _ = featurize(shuffled, ctx.seed)
     _, oof = _ridge_with_oof(features, targets)
     return float(ordered), float(balanced_accuracy_score(targets, oof.argmax(axis=1)))
+
+
+def _learning_curve_gain(features, targets, seed, *, held_out=None, oof=None):
+    """Held-out accuracy with all the training rows minus that with a stratified
+    half of them: how much more data still helps a model fitted to convergence
+    in closed form, whatever the user's model or learning rate.
+
+    `held_out`: (features, targets, accuracy of the full fit) on
+    `validation_data`, where the half fit is scored too. Without it the half
+    left out is the test set, scored beside the full fit's leave-one-out
+    predictions `oof` on the same rows. None when a class has fewer than 4 rows.
+    """
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.model_selection import train_test_split
+    from threadpoolctl import threadpool_limits
+
+    from keras_seqfix.models._ridge_head import DEFAULT_ALPHAS
+
+    counts = np.bincount(targets)
+    if len(counts) < 2 or counts.min() < 4:
+        return None
+    half, rest = train_test_split(
+        np.arange(len(targets)), train_size=0.5, random_state=seed, stratify=targets
+    )
+    with threadpool_limits(limits=1, user_api="blas"):
+        ridge = RidgeClassifierCV(alphas=DEFAULT_ALPHAS).fit(
+            features[half], targets[half]
+        )
+    if held_out is not None:
+        x_test, y_test, full = held_out
+    else:
+        x_test, y_test = features[rest], targets[rest]
+        full = float(np.mean(oof[rest].argmax(axis=1) == y_test))
+    predicted = ridge.classes_[_predict(ridge, x_test)]
+    return round(full - float(np.mean(predicted == y_test)), 4)
 
 
 def _kind(x):

@@ -512,3 +512,23 @@ def _copy_does_not_learn(ctx, reference, findings=(), order=None, discards=None)
             score,
         )
     ]
+
+
+def padding_coped_with(findings, reference, ctx):
+    """Post-padding without a mask keeps a loss high when the model cannot read
+    past the padding to the real steps. A probe copy that reaches the
+    reference's held-out balanced accuracy (within two standard errors) reads
+    them anyway (a bidirectional layer's backward pass starts at the real
+    steps, a pooling layer averages over them): the padding is then a risk to
+    mention, not the cause, and its score is halved."""
+    p = ctx.probe
+    if not clearly_above_chance(reference) or not math.isfinite(p.val_bacc_real):
+        return
+    se = math.sqrt(0.25 / max(p.holdout_samples, 1))
+    if p.val_bacc_real < reference["balanced_accuracy"] - 2 * se:
+        return
+    for f in findings:
+        if f.code == "padding_without_mask":
+            f.score = round(f.score * 0.5, 3)
+            f.severity = severity_of(f.score)
+            f.evidence["probe_reaches_reference"] = True

@@ -4,15 +4,16 @@ the width of the per-frame vector that enters the recurrent layers
 (`frame_feature_width`).
 
 Both apply to clips `(samples, frames, height, width, channels)` and other inputs
-whose frames a `TimeDistributed` backbone encodes one by one. One more applies to
+whose frames a `TimeDistributed` backbone encodes one by one. Two more apply to
 every model: the classifier head reading a vector too narrow for the classes
-(`underfitting`: `Dense(1)` before `Dense(20, "softmax")`).
+(`underfitting`: `Dense(1)` before `Dense(20, "softmax")`), and a gated recurrent
+cell whose activation has no bound (`exploding_gradients`: `LSTM(activation="relu")`).
 """
 
 import keras
 
 from keras_seqfix.diagnosis._inputs import all_layers
-from keras_seqfix.diagnosis.finding import make_finding
+from keras_seqfix.diagnosis.finding import make_finding, severity_of
 
 # Keras's random preprocessing layers: each call draws its own transformation.
 _RANDOM_PREFIX = "Random"
@@ -175,8 +176,71 @@ def check_head_bottleneck(ctx):
     return [make_finding("underfitting", 0.6, title, evidence, fix)]
 
 
+# Gated cells whose state update goes through `activation` (tanh by default).
+_GATED = ("LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+
+
+def _unbounded(activation):
+    """True when `activation` reaches beyond +-100 on inputs of +-1000 (relu, elu,
+    linear, ...), where tanh, sigmoid and softsign stay within 1."""
+    try:
+        values = keras.ops.convert_to_numpy(
+            activation(keras.ops.convert_to_tensor([-1000.0, 1000.0]))
+        )
+    except Exception:  # an activation that cannot be evaluated alone: say nothing
+        return False
+    return bool(abs(values).max() > 100)
+
+
+def check_unbounded_recurrent_activation(ctx):
+    """An LSTM or GRU whose cell activation is unbounded (`activation="relu"`).
+
+    The gates of a gated cell are sigmoids in [0, 1]; its state stays bounded
+    only because the candidate update goes through tanh. With ReLU the state
+    and output can grow at every step of a long sequence, and so do the
+    gradients through time: the NaN losses of an LSTM with ReLU inside. (A
+    `SimpleRNN` with ReLU and an identity recurrent initialiser is a known
+    working recipe, IRNN, so it is not flagged.) Flagged from the layers alone;
+    the probe caps it when the copy learns anyway (`unbounded_state_excused`).
+    """
+    layers = [
+        layer
+        for layer in all_layers(ctx.model)
+        if type(layer).__name__ in _GATED
+        and _unbounded(getattr(layer, "activation", None) or (lambda v: v))
+    ]
+    if not layers:
+        return []
+    names = [layer.name for layer in layers]
+    activation = getattr(layers[0].activation, "__name__", "its activation")
+    title = (
+        f"Recurrent layer '{names[0]}' uses activation='{activation}': its cell "
+        "state is unbounded over time steps, so activations and gradients can "
+        "explode (NaN losses)"
+    )
+    evidence = {"recurrent_layers": ", ".join(names), "activation": activation}
+    fix = (
+        "keras.layers.LSTM(units)  # the default activation='tanh' bounds the state\n"
+        "# and clip the gradients: keras.optimizers.Adam(1e-3, clipnorm=1.0)"
+    )
+    return [make_finding("exploding_gradients", 0.7, title, evidence, fix)]
+
+
+def unbounded_state_excused(findings, ctx):
+    """The probe's copy learned the labels without diverging: the unbounded
+    state is a risk to mention, not what keeps the loss high (capped at 0.3)."""
+    m = ctx.measurements
+    if not (m.get("learned_signal") and m.get("diverged_at_your_lr") is False):
+        return
+    for f in findings:
+        if f.code == "exploding_gradients" and "recurrent_layers" in f.evidence:
+            f.score = min(f.score, 0.3)
+            f.severity = severity_of(f.score)
+
+
 STRUCTURE_CHECKS = (
     check_per_frame_augmentation,
     check_frame_feature_width,
     check_head_bottleneck,
+    check_unbounded_recurrent_activation,
 )

@@ -192,6 +192,7 @@ def diagnose(
             )
         ctx.measurements.update(ctx.probe.measurements())
         findings += run_probe_checks(ctx)
+    _structure_checks.unbounded_state_excused(findings, ctx)
     for check in _data_checks.LATE_DATA_CHECKS:
         findings += check(ctx)
     findings += _history_checks.run_history_checks(ctx, curves)
@@ -199,6 +200,7 @@ def diagnose(
     _reference_checks.demote_no_signal(findings, ref, ctx)
     if probe and ref is not None:
         _reference_checks.structural_mismatch(findings, ref, ctx)
+        _reference_checks.padding_coped_with(findings, ref, ctx)
     if ref is not None:
         findings += _over_time(ctx, ref, findings, max_samples, log)
     _layer_checks.heavy_dropout_explains(findings, ctx)
@@ -421,9 +423,14 @@ def _run_reference(ctx, log, max_samples):
             f"the reference could not be fitted: {type(exc).__name__}: {exc}"[:300]
         )
         return None, None
+    ctx.reference = ref
     if ref.get("accuracy") is not None:
         ctx.measurements["reference_balanced_accuracy"] = ref["balanced_accuracy"]
         ctx.measurements["reference_held_out"] = ref["held_out"]
+        if "learning_curve_gain" in ref:
+            ctx.measurements["reference_learning_curve_gain"] = ref[
+                "learning_curve_gain"
+            ]
     try:
         view = _reference_checks.model_view(ctx, ref)
     except Exception as exc:

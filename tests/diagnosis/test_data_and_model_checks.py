@@ -336,23 +336,43 @@ def test_wide_accuracy_gap_is_overfitting_though_val_loss_still_falls():
     assert _run(tiny_model(), x, y, history=history).healthy
 
 
-def _insufficient(per_class, gain, reference=None, reference_held_out=0, probe=None):
-    """check_insufficient_data on a 3-class set of `per_class` samples each."""
+def _insufficient(
+    per_class,
+    gain,
+    reference=None,
+    reference_held_out=0,
+    probe=None,
+    *,
+    learned=True,
+    reference_gain=None,
+):
+    """check_insufficient_data on a 3-class set of `per_class` samples each: the
+    probe's learning curve gains `gain` (its copy learned the labels when
+    `learned`), the reference's `reference_gain`."""
     from types import SimpleNamespace
 
     from keras_seqfix.diagnosis._data_checks import check_insufficient_data
     from keras_seqfix.diagnosis._probe_result import ProbeResult
 
     ids = np.repeat(np.arange(3), per_class)
-    measurements = {}
+    measurements = {"learned_signal": learned}
+    ref = None
     if reference is not None:
         measurements["reference_balanced_accuracy"] = reference
         measurements["reference_held_out"] = reference_held_out
+        ref = {
+            "balanced_accuracy": reference,
+            "chance_balanced_accuracy": 1 / 3,
+            "held_out": reference_held_out,
+        }
+    if reference_gain is not None:
+        measurements["reference_learning_curve_gain"] = reference_gain
     acc, held_out = probe if probe is not None else (0.7, 9)
     ctx = SimpleNamespace(
         labels=SimpleNamespace(ids=ids),
         y=ids,
         measurements=measurements,
+        reference=ref,
         probe=ProbeResult(
             val_acc_real=acc, val_acc_half=acc - gain, holdout_samples=held_out
         ),
@@ -364,6 +384,43 @@ def test_a_steep_learning_curve_on_few_samples_is_insufficient_data():
     (finding,) = _insufficient(12, gain=0.3, reference=0.8, reference_held_out=36)
     assert finding.code == "insufficient_data" and finding.severity == "high"
     assert finding.evidence["best_held_out_accuracy"] == 0.8
+
+
+def test_the_curve_of_a_copy_that_learned_nothing_is_not_evidence():
+    # A learning rate of 1e-5 leaves both halves at chance: the curve is flat
+    # for that reason, so only the count speaks (15 per class: low).
+    steep = _insufficient(15, gain=0.3, learned=False)
+    flat = _insufficient(15, gain=0.0, learned=False)
+    assert [f.score for f in steep] == [f.score for f in flat] == [0.15]
+
+
+def test_the_reference_curve_counts_when_the_copy_learned_nothing():
+    # The reference, fitted to convergence, gains 0.2 from half the rows: more
+    # data helps whatever the user's model does.
+    (finding,) = _insufficient(
+        15,
+        gain=0.0,
+        reference=0.6,
+        reference_held_out=45,
+        learned=False,
+        reference_gain=0.2,
+    )
+    assert finding.severity == "high"
+    # A reference at chance is no learner: its curve does not count.
+    weak = _insufficient(
+        15,
+        gain=0.0,
+        reference=0.34,
+        reference_held_out=45,
+        learned=False,
+        reference_gain=0.2,
+    )
+    assert [f.score for f in weak] == [0.15]
+
+
+def test_a_weak_learner_flat_curve_does_not_lower_the_prior():
+    (finding,) = _insufficient(8, gain=0.0, reference=0.5, reference_held_out=24)
+    assert finding.score == 0.45
 
 
 @pytest.mark.parametrize(

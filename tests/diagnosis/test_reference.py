@@ -237,6 +237,10 @@ def test_a_copy_that_learns_nothing_where_the_reference_learns_is_not_healthy():
     assert found.evidence["input_free"] is True and found.severity == "high"
     assert found.evidence["probe_copy_balanced_accuracy"] < 0.7
     assert found.evidence["reference_balanced_accuracy"] > 0.9
+    # The reference answered whether x carries the labels: no shuffled probe.
+    assert any(
+        "shuffled-labels probe skipped: the reference" in n for n in report.notes
+    )
 
 
 @pytest.mark.parametrize("sigmoid", [True, False])
@@ -466,3 +470,51 @@ def test_an_order_free_model_is_mismatched_only_where_the_order_carries_the_labe
     x, y = _ramps(by="level")
     found, slow = _untrained_copy_short_of_reference(x, y, pooled)
     assert found == [] and slow.score == 0.85
+
+
+def _markers(n, markers, seed):
+    """Class c holds one of its own `markers` ids at step 5 among filler ids: a
+    few markers are learned from few samples; many need many samples to cover."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    x = rng.integers(1000, 1050, size=(n, 10))
+    x[:, 5] = 1 + y * markers + rng.integers(0, markers, n)
+    return x.astype("int64"), y.astype("int64")
+
+
+def test_reference_learning_curve_is_steep_only_where_more_data_helps():
+    gains = {}
+    for markers in (3, 100):
+        x, y = _markers(400, markers, seed=0)
+        x_val, y_val = _markers(400, markers, seed=1)
+        ref = fit_reference(_context(x, y, x_val, y_val), max_samples=2000)
+        gains[markers] = ref["learning_curve_gain"]
+    # Three markers per class: half the rows already hold them all.
+    assert abs(gains[3]) < 0.05
+    # A hundred: half the rows miss many that the validation samples use.
+    assert gains[100] >= gains[3] + 0.05, gains
+
+
+def test_padding_is_halved_where_the_probe_copy_reads_past_it():
+    from keras_seqfix.diagnosis._probe_result import ProbeResult
+
+    reference = {
+        "balanced_accuracy": 0.62,
+        "chance_balanced_accuracy": 1 / 3,
+        "held_out": 500,
+    }
+
+    def padding_score(probe_bacc):
+        finding = Finding("padding_without_mask", "medium", "pad", {}, "fix", 0.6)
+        ctx = types.SimpleNamespace(
+            probe=ProbeResult(val_bacc_real=probe_bacc, holdout_samples=500)
+        )
+        _reference_checks.padding_coped_with([finding], reference, ctx)
+        return finding.score
+
+    # A bidirectional copy at the reference's level: the padding is a risk.
+    assert padding_score(0.61) == 0.3
+    # A copy far below it (the LSTM ends on padding): the padding stays.
+    assert padding_score(0.40) == 0.6
+    # No probe: nothing to compare.
+    assert padding_score(float("nan")) == 0.6

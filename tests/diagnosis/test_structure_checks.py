@@ -148,3 +148,54 @@ def test_a_head_reading_one_or_two_numbers_for_many_classes_is_underfitting(
             "head_input_width": width,
             "classes": classes,
         }
+
+
+def _series_model(recurrent):
+    model = keras.Sequential(
+        [keras.Input((30, 2)), recurrent, L.Dense(2, activation="softmax")]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize(
+    "recurrent, flagged",
+    [
+        (lambda: L.LSTM(8, activation="relu"), True),
+        (lambda: L.Bidirectional(L.GRU(8, activation="elu")), True),
+        (lambda: L.LSTM(8), False),
+        (lambda: L.GRU(8, activation="softsign"), False),
+        # IRNN (ReLU SimpleRNN, identity recurrent weights) is a known recipe.
+        (lambda: L.SimpleRNN(8, activation="relu"), False),
+    ],
+    ids=["relu-lstm", "elu-bigru", "tanh-lstm", "softsign-gru", "relu-simplernn"],
+)
+def test_a_gated_cell_with_an_unbounded_activation_is_exploding(recurrent, flagged):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 30, 2)).astype("float32")
+    y = np.arange(32) % 2
+    report = diagnose(
+        _series_model(recurrent()), x, y, probe=False, reference=False, verbose=0
+    )
+    assert ("exploding_gradients" in report.codes) == flagged, str(report)
+    if flagged:
+        finding = report.findings[report.codes.index("exploding_gradients")]
+        assert finding.severity == "high" and "activation=" in finding.title
+
+
+def test_an_unbounded_cell_whose_copy_learns_is_only_a_risk():
+    from keras_seqfix.diagnosis._structure_checks import (
+        check_unbounded_recurrent_activation,
+        unbounded_state_excused,
+    )
+
+    ctx = SimpleNamespace(model=_series_model(L.LSTM(8, activation="relu")))
+    for measured, score in (
+        ({"learned_signal": True, "diverged_at_your_lr": False}, 0.3),
+        ({"learned_signal": True, "diverged_at_your_lr": True}, 0.7),
+        ({}, 0.7),  # no probe: the structure alone
+    ):
+        (finding,) = check_unbounded_recurrent_activation(ctx)
+        ctx.measurements = measured
+        unbounded_state_excused([finding], ctx)
+        assert finding.score == score, measured
