@@ -307,14 +307,16 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
         # probes off your rate.
         batch_lr, suggestion = r.probe_lr, r.lr_suggestion
         frozen = r.batch.end >= 0.95 * r.batch.start
-        if (
-            batch_lr == user_lr
-            and frozen
-            and math.isfinite(suggestion)
-            and suggestion > 1.01 * user_lr
-        ):
+        # And a batch not fitted at your rate where the test suggests a rate ten
+        # times lower is what a rate far too high looks like where the model's
+        # bounded activations (tanh, sigmoid) keep the loss from diverging: try
+        # the suggestion, which fits it if the rate was the cause.
+        fitted = r.batch.end <= 0.6 * r.batch.start
+        lower = not fitted and suggestion < user_lr / 10
+        higher = frozen and suggestion > 1.01 * user_lr
+        if batch_lr == user_lr and math.isfinite(suggestion) and (higher or lower):
             batch_lr = float(np.clip(suggestion, 1e-6, 1.0))
-        if batch_lr != user_lr and not r.batch.end <= 0.6 * r.batch.start:
+        if batch_lr != user_lr and not fitted:
             r.batch_best_lr = BatchFit(rate=batch_lr)
             p.attempt(
                 f"overfit one small batch at {batch_lr:.2g}",

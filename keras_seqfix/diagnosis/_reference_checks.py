@@ -442,12 +442,24 @@ def _copy_does_not_learn(ctx, reference, findings=(), order=None, discards=None)
     # fault of yours cannot be why the copy stays near chance.
     user_lr, rate = ctx.info.learning_rate, probe.probe_lr
     corrected = rate is not None and user_lr is not None and rate != user_lr
+    order = order_free(ctx) if order is None else order
+    discards = input_free(ctx) if discards is None else discards
+    # A model that cannot read what the reference reads (order-free, or blind to
+    # its input), and that fits no batch at the higher rate either: the rate is
+    # not what binds (no rate gives such a model the order), the structure is.
+    higher = probe.batch_best_lr
+    unfitted = (
+        higher is not None
+        and higher.completed
+        and not higher.fits(ctx.measurements.get("expected_loss_at_init", math.log(2)))
+    )
+    rate_not_binding = corrected or ((order or discards) and unfitted)
     explained = [
         f.code
         for f in findings
         if f.code in _STOPS_LEARNING
         and f.score >= 0.4
-        and not (corrected and f.code in ("lr_too_low", "lr_too_high"))
+        and not (rate_not_binding and f.code in ("lr_too_low", "lr_too_high"))
     ]
     if explained:
         ctx.notes.append(
@@ -456,8 +468,6 @@ def _copy_does_not_learn(ctx, reference, findings=(), order=None, discards=None)
             f"{explained[0]} explains"
         )
         return []
-    order = order_free(ctx) if order is None else order
-    discards = input_free(ctx) if discards is None else discards
     steps, rate = probe.steps_run, probe.probe_lr
     trained = f"trained {steps} steps" if steps else "trained briefly"
     if rate:
@@ -497,7 +507,7 @@ def _copy_does_not_learn(ctx, reference, findings=(), order=None, discards=None)
     if order or discards:
         # A rate too low slows learning; the copy, at the probe's higher rate,
         # still fell short: the structure is what binds, and ranks first.
-        slowed = ("lr_too_low",) if corrected else ()
+        slowed = ("lr_too_low",) if rate_not_binding else ()
         for f in findings:
             if f.code in FAILURES or f.code in slowed:
                 f.score = round(f.score * 0.75, 3)

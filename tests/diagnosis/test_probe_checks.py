@@ -48,6 +48,21 @@ def test_lr_too_high():
     assert report.codes[0] == "lr_too_high", str(report)
 
 
+def test_a_rate_far_too_high_is_tried_lower_when_the_batch_does_not_fit():
+    # Nadam at 4 on an LSTM: tanh keeps the loss from diverging, so the batch
+    # only fails to fit. The probe then tries the range test's suggestion (more
+    # than 10x lower), which fits it: the rate was the cause.
+    x, y = make_data(n=80, classes=4, steps=30, features=6)
+    keras.utils.set_random_seed(0)
+    model = _sequential([L.LSTM(16)], (30, 6), 4, keras.optimizers.Nadam(4.0))
+    report = _probe(model, x, y)
+    m = report.measurements
+    assert not m["fit_one_batch"] and not m["diverged_at_your_lr"]
+    assert m["batch_best_lr_rate"] <= 4.0 / 10
+    assert m["fit_one_batch_best_lr"]
+    assert report.codes[0] == "lr_too_high", str(report)
+
+
 def test_lr_too_low():
     x, y = make_data(n=120)
     report = _probe(tiny_model(learning_rate=1e-6), x, y)

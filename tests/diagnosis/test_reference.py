@@ -3,6 +3,7 @@
 the benchmarks: sine frequencies, token markers, a square moving left or right."""
 
 import json
+import math
 import types
 
 import keras
@@ -470,6 +471,38 @@ def test_an_order_free_model_is_mismatched_only_where_the_order_carries_the_labe
     x, y = _ramps(by="level")
     found, slow = _untrained_copy_short_of_reference(x, y, pooled)
     assert found == [] and slow.score == 0.85
+
+
+def test_an_order_free_model_is_mismatched_at_your_rate_when_no_rate_fits_a_batch():
+    # The copy trained at your rate (nothing corrected), beside a rate-too-low
+    # finding: where the one-batch overfit at the higher rate did not fit either,
+    # the rate is not what binds an order-free model; where it fitted, the rate
+    # explains the copy.
+    from keras_seqfix.diagnosis._probe_result import BatchFit
+
+    x, y = _ramps()
+    pooled, _, _ = _pooled_and_recurrent(x)
+    for higher_end, claimed in ((1.3, True), (0.2, False)):
+        ctx = _context(x, y)
+        reference = fit_reference(ctx, max_samples=200)
+        ctx.model, ctx.trained = pooled, False
+        ctx.info = types.SimpleNamespace(units=2, learning_rate=1e-3)
+        ctx.measurements["expected_loss_at_init"] = math.log(2)
+        ctx.probe.val_bacc_real, ctx.probe.holdout_samples = 0.5, 100
+        ctx.probe.probe_lr = 1e-3
+        ctx.probe.batch_best_lr = BatchFit(
+            rate=5e-2, start=1.39, end=higher_end, completed=True
+        )
+        slow = Finding("lr_too_low", "high", "rate too low", {}, "fix", 0.85)
+        findings = [slow]
+        _reference_checks.structural_mismatch(findings, reference, ctx)
+        found = [f for f in findings if f.code == "architecture_mismatch"]
+        if claimed:
+            assert found and found[0].score == 0.7
+            assert slow.score == pytest.approx(0.85 * 0.75, abs=1e-3)
+        else:
+            assert found == [] and slow.score == 0.85
+            assert any("lr_too_low explains" in n for n in ctx.notes)
 
 
 def _markers(n, markers, seed):
