@@ -256,6 +256,29 @@ def _probe_data(ctx, max_samples):
     return x[train], y[train], ids[train], wt, holdout
 
 
+def second_batch_rate(batch, user_lr, probe_lr, suggestion):
+    """The rate for a second one-batch overfit after `batch` at your rate, or None.
+
+    The probes' rate when they moved off yours; else the range test's suggestion
+    in two cases: a batch loss frozen at your rate (within 5% of its start), which
+    is what a rate far too low looks like, signal or none, so it is tried even if
+    the test was too flat to move the data probes; and a batch not fitted where
+    the test suggests a rate ten times lower, which is what a rate far too high
+    looks like where bounded activations (tanh, sigmoid) keep the loss from
+    diverging. None when the batch fitted or no other rate is worth a try.
+    """
+    fitted = batch.end <= 0.6 * batch.start
+    if fitted:
+        return None
+    rate = probe_lr
+    frozen = batch.end >= 0.95 * batch.start
+    higher = frozen and suggestion > 1.01 * user_lr
+    lower = suggestion < user_lr / 10
+    if rate == user_lr and math.isfinite(suggestion) and (higher or lower):
+        rate = float(np.clip(suggestion, 1e-6, 1.0))
+    return None if rate == user_lr else rate
+
+
 def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
     """Measure init loss, gradients, the LR range test, one-batch overfit, real vs
     shuffled labels, a learning curve and training vs inference-mode loss.
@@ -301,22 +324,8 @@ def run_probes(ctx, *, max_samples, probe_steps, lr_test, log):
         user_lr,
     )
     if user_lr is not None and r.probe_lr is not None:
-        # A batch loss frozen at your rate (within 5% of its start) is what a
-        # rate far too low looks like, signal or none: try the range test's
-        # suggestion then, even if the test was too flat to move the data
-        # probes off your rate.
-        batch_lr, suggestion = r.probe_lr, r.lr_suggestion
-        frozen = r.batch.end >= 0.95 * r.batch.start
-        # And a batch not fitted at your rate where the test suggests a rate ten
-        # times lower is what a rate far too high looks like where the model's
-        # bounded activations (tanh, sigmoid) keep the loss from diverging: try
-        # the suggestion, which fits it if the rate was the cause.
-        fitted = r.batch.end <= 0.6 * r.batch.start
-        lower = not fitted and suggestion < user_lr / 10
-        higher = frozen and suggestion > 1.01 * user_lr
-        if batch_lr == user_lr and math.isfinite(suggestion) and (higher or lower):
-            batch_lr = float(np.clip(suggestion, 1e-6, 1.0))
-        if batch_lr != user_lr and not fitted:
+        batch_lr = second_batch_rate(r.batch, user_lr, r.probe_lr, r.lr_suggestion)
+        if batch_lr is not None:
             r.batch_best_lr = BatchFit(rate=batch_lr)
             p.attempt(
                 f"overfit one small batch at {batch_lr:.2g}",
