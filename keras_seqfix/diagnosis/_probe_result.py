@@ -12,6 +12,11 @@ import math
 NAN = math.nan
 
 
+# The longest one-batch overfit, in multiples of `probe_steps`: a run still
+# falling goes on for up to this many times its steps (see `memorise_longer`).
+LONG_OVERFIT = 4
+
+
 def _finite(value):
     return isinstance(value, int | float) and math.isfinite(value)
 
@@ -29,6 +34,17 @@ class BatchFit:
     rises: float = 0.0  # the share of steps whose loss rose
     long_end: float = NAN  # the lowest loss given up to 4x the steps (if extended)
     long_steps: int = 0  # the steps the extended run took, 0 if not extended
+    # The steps it would still need to fit at the pace of its last quarter
+    # (inf: not falling); see `_probe_runner.steps_to_fit`.
+    steps_to_fit: float = math.inf
+    block_steps: int = 0  # the steps of one run (the probe's steps)
+
+    def still_falling(self):
+        """Not fitted, but at its last quarter's pace it would fit within the
+        extension a one-batch run may get (`LONG_OVERFIT - 1` more runs): the
+        probe's steps ran out, not the model's capacity."""
+        horizon = (LONG_OVERFIT - 1) * self.block_steps
+        return self.completed and 0 < self.steps_to_fit <= horizon
 
     def fits(self, expected, longer=False):
         """Fell to 60% of its start or to 5% of `expected` (log K) in the probe's
@@ -151,6 +167,8 @@ class ProbeResult:
             if fit.long_steps:
                 out[f"{prefix}_long_end"] = fit.long_end
                 out[f"{prefix}_long_steps"] = fit.long_steps
+            if fit.completed and math.isfinite(fit.steps_to_fit):
+                out[f"{prefix}_steps_to_fit"] = round(fit.steps_to_fit, 1)
         return {
             k: v
             for k, v in out.items()

@@ -6,11 +6,13 @@ import keras
 import numpy as np
 
 from keras_seqfix.diagnosis import _probe
-from keras_seqfix.diagnosis._probe_result import BatchFit, LRPosition, ProbeResult
+from keras_seqfix.diagnosis._probe_result import (
+    LONG_OVERFIT,
+    BatchFit,
+    LRPosition,
+    ProbeResult,
+)
 from keras_seqfix.diagnosis._reference import clearly_above_chance
-
-# The longest one-batch overfit, in multiples of `probe_steps` (see run_probes).
-_LONG_OVERFIT = 4
 
 
 def _clearly_learned(result, num_classes):
@@ -145,12 +147,14 @@ class _Probes:
         diffs = np.diff(losses)
         fit.rises = float(np.mean(diffs > 0)) if len(diffs) else 0.0
         if extend:
-            self.memorise_longer(fit, losses)
+            losses = self.memorise_longer(fit, losses)
+        fit.block_steps = len(hist["step_loss"])
+        fit.steps_to_fit = steps_to_fit(losses, fit.start)
 
     def memorise_longer(self, fit, losses):
         """Memorising a batch of labels that carry no signal takes several times
         the steps that learnable labels take; a loss that is still falling is
-        capacity at work, not its absence. Keep going (at most `_LONG_OVERFIT`
+        capacity at work, not its absence. Keep going (at most `LONG_OVERFIT`
         times the steps) while each block brings the lowest loss (mean of an
         eighth of a block) 3% lower, until the batch fits."""
 
@@ -160,8 +164,9 @@ class _Probes:
             return float(np.nanmin(chunks.mean(axis=1), initial=np.inf))
 
         steps, best, start = len(losses), lowest(losses), fit.start
+        run = [losses]
         falling = best <= 0.9 * start and lowest(losses[len(losses) // 2 :]) <= best
-        for block in range(1, _LONG_OVERFIT):
+        for block in range(1, LONG_OVERFIT):
             if best <= 0.6 * start or not falling:
                 break
             hist = _probe.fit_curve(
@@ -173,10 +178,12 @@ class _Probes:
                 seed=self.ctx.seed + block,
             )
             steps += len(hist["step_loss"])
-            low = lowest(np.asarray(hist["step_loss"]))
+            run.append(np.asarray(hist["step_loss"]))
+            low = lowest(run[-1])
             falling, best = low < 0.97 * best, min(best, low)
         fit.long_end = best if np.isfinite(best) else math.nan
         fit.long_steps = steps
+        return np.concatenate(run)
 
     def real_labels(self):
         r, model, bs = self.result, self.model, self.bs
@@ -254,6 +261,28 @@ def _probe_data(ctx, max_samples):
     # The trainings on many batches weigh the loss as your `fit` does.
     wt = None if ctx.sample_weight is None else ctx.sample_weight[index][train]
     return x[train], y[train], ids[train], wt, holdout
+
+
+def steps_to_fit(losses, start):
+    """The steps a one-batch run would still need to reach 60% of `start` (where
+    `BatchFit.fits` counts it fitted) at the pace its loss fell over its last
+    quarter: the mean of the last eighth against the mean of the eighth before
+    the last quarter, so that step noise does not read as a pace. 0 when it is
+    already there, inf when the loss did not fall or is not finite."""
+    losses = np.asarray(losses, dtype=float)
+    n = len(losses)
+    if n < 8 or not (math.isfinite(start) and start > 0):
+        return math.inf
+    eighth = n // 8
+    last = float(np.mean(losses[-eighth:]))
+    before = float(np.mean(losses[n - 3 * eighth : n - 2 * eighth]))
+    if not (math.isfinite(last) and math.isfinite(before)):
+        return math.inf
+    target = 0.6 * start
+    if last <= target:
+        return 0.0
+    pace = (before - last) / (2 * eighth)  # per step, centre to centre
+    return (last - target) / pace if pace > 0 else math.inf
 
 
 def second_batch_rate(batch, user_lr, probe_lr, suggestion):

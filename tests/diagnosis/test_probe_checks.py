@@ -11,7 +11,7 @@ import pytest
 from keras_seqfix.diagnosis import Finding, diagnose
 from keras_seqfix.diagnosis._probe_checks import ProbeSummary
 from keras_seqfix.diagnosis._probe_result import BatchFit, ProbeResult
-from keras_seqfix.diagnosis._probe_runner import second_batch_rate
+from keras_seqfix.diagnosis._probe_runner import second_batch_rate, steps_to_fit
 from tests.diagnosis._synthetic import make_data, tiny_model
 
 L = keras.layers
@@ -82,8 +82,8 @@ def test_a_rate_far_too_high_is_tried_lower_when_the_batch_does_not_fit():
     assert report.codes[0] == "lr_too_high", str(report)
 
 
-def _batch(start, end):
-    return BatchFit(rate=1.0, start=start, end=end, completed=True)
+def _batch(start, end, **kwargs):
+    return BatchFit(start=start, end=end, completed=True, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -261,10 +261,6 @@ def _fake_ctx(learning_rate, probe=None, **measurements):
     )
 
 
-def _batch(start, end, **kwargs):
-    return BatchFit(start=start, end=end, completed=True, **kwargs)
-
-
 def test_frozen_loss_at_your_rate_is_lr_too_low_even_close_to_the_suggestion():
     # The batch loss does not move at 1e-4, the batch fits at 1e-3 (only 10x
     # higher) and the range test is flat: the rule must not need a 30x gap.
@@ -366,6 +362,63 @@ def test_a_batch_that_stalls_is_underfitting_first_and_no_signal_second():
     findings = _signal_findings(batch_long_end=0.57)
     assert [f.code for f in findings] == ["underfitting", "no_signal"]
     assert findings[0].severity == "high" and findings[1].severity == "medium"
+
+
+def test_steps_to_fit_is_the_pace_of_the_last_quarter():
+    # 1.0 falling by 0.002 a step over 80 steps ends near 0.84; 0.6 is then
+    # about 120 steps away at that pace (an exact line gives exactly that).
+    line = 1.0 - 0.002 * np.arange(1, 81)
+    assert steps_to_fit(line, 1.0) == pytest.approx((line[-10:].mean() - 0.6) / 0.002)
+    # Fast at first, flat at the end (a plateau): not falling, whatever came first.
+    plateau = np.r_[np.linspace(1.0, 0.8, 40), np.full(40, 0.8)]
+    assert steps_to_fit(plateau, 1.0) == math.inf
+    # Noise around a level reads as no pace either (the means of eighths).
+    noise = 0.9 + 0.02 * np.random.default_rng(0).standard_normal(80)
+    assert steps_to_fit(noise, 1.0) > 1000
+    # Already at 60% of the start, or no finite loss to read.
+    assert steps_to_fit(np.linspace(1.0, 0.5, 80), 1.0) == 0.0
+    assert steps_to_fit(np.r_[line[:70], [np.nan] * 10], 1.0) == math.inf
+
+
+def _capacity_findings(batch):
+    from keras_seqfix.diagnosis._probe_checks import (
+        check_signal_and_capacity,
+        probe_summary,
+    )
+
+    probe = ProbeResult(
+        loss_at_init=1.1,
+        train_loss_end=1.0,
+        val_acc_real=0.45,
+        val_acc_shuffled=math.nan,
+        val_acc_majority=0.4,
+        holdout_samples=60,
+        batch=batch,
+    )
+    ctx = _fake_ctx(3e-3, probe, expected_loss_at_init=1.1, min_samples_per_class=40)
+    ctx.num_classes, ctx.weighted = 3, False
+    findings = check_signal_and_capacity(ctx, probe_summary(ctx), explained=False)
+    return [f for f in findings if f.code == "underfitting"], ctx
+
+
+def test_a_batch_still_falling_at_a_fitting_pace_is_underfitting_low_not_measured():
+    # 0.84 -> 0.62 in 80 steps, about 130 more at its pace (within the three
+    # runs' extension a batch may get): the probe ran out of steps, a slow model
+    # (a BiLSTM on GunPoint learns after 60 epochs) is not one without capacity.
+    slow = _batch(0.84, 0.62, steps_to_fit=127.0, block_steps=80)
+    [finding], ctx = _capacity_findings(slow)
+    assert finding.severity == "low" and finding.score < 0.4
+    assert "still falling" in finding.title
+    assert any("not measured" in line for line in ctx.missing)
+
+
+def test_a_batch_falling_too_slowly_to_fit_is_still_underfitting_high():
+    # 1.14 -> 1.05 in 80 steps, 1,600 more at its pace (a GRU on ArrowHead
+    # whose plain fit of 100 epochs stays at 1.08): the capacity verdict stands.
+    stalled = _batch(1.14, 1.05, steps_to_fit=1620.0, block_steps=80)
+    [finding], ctx = _capacity_findings(stalled)
+    assert finding.severity == "high" and finding.score == 0.8
+    assert not ctx.missing
 
 
 def test_the_one_batch_overfit_runs_longer_only_while_the_loss_falls():
