@@ -15,6 +15,8 @@ NAN = math.nan
 # The longest one-batch overfit, in multiples of `probe_steps`: a run still
 # falling goes on for up to this many times its steps (see `memorise_longer`).
 LONG_OVERFIT = 4
+# A one-batch run has fitted when its loss fell to this share of its start.
+FITTED_SHARE = 0.6
 
 
 def _finite(value):
@@ -52,7 +54,7 @@ class BatchFit:
         end = self.long_end if longer else self.end
         if not (_finite(self.start) and _finite(end)):
             return False
-        return end <= 0.6 * self.start or end <= 0.05 * expected
+        return end <= FITTED_SHARE * self.start or end <= 0.05 * expected
 
     def ratio(self):
         """end / start, or None where either is unknown."""

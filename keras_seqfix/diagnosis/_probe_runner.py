@@ -7,6 +7,7 @@ import numpy as np
 
 from keras_seqfix.diagnosis import _probe
 from keras_seqfix.diagnosis._probe_result import (
+    FITTED_SHARE,
     LONG_OVERFIT,
     BatchFit,
     LRPosition,
@@ -167,7 +168,7 @@ class _Probes:
         run = [losses]
         falling = best <= 0.9 * start and lowest(losses[len(losses) // 2 :]) <= best
         for block in range(1, LONG_OVERFIT):
-            if best <= 0.6 * start or not falling:
+            if best <= FITTED_SHARE * start or not falling:
                 break
             hist = _probe.fit_curve(
                 self.model,
@@ -278,7 +279,7 @@ def steps_to_fit(losses, start):
     before = float(np.mean(losses[n - 3 * eighth : n - 2 * eighth]))
     if not (math.isfinite(last) and math.isfinite(before)):
         return math.inf
-    target = 0.6 * start
+    target = FITTED_SHARE * start
     if last <= target:
         return 0.0
     pace = (before - last) / (2 * eighth)  # per step, centre to centre
@@ -296,7 +297,7 @@ def second_batch_rate(batch, user_lr, probe_lr, suggestion):
     looks like where bounded activations (tanh, sigmoid) keep the loss from
     diverging. None when the batch fitted or no other rate is worth a try.
     """
-    fitted = batch.end <= 0.6 * batch.start
+    fitted = batch.end <= FITTED_SHARE * batch.start
     if fitted:
         return None
     rate = probe_lr
