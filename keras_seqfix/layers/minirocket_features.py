@@ -214,38 +214,61 @@ class MiniRocketFeatures(keras.layers.Layer):
             )
         x = ops.cast(inputs, "float32")
         batch, time = ops.shape(x)[0], ops.shape(x)[1]
-        if mask is None:
-            valid = ops.ones((batch, time), "float32")
-        else:
+        if mask is not None:
             valid = ops.cast(mask, "float32")
             x = x * ops.expand_dims(valid, -1)
-        weights = ops.convert_to_tensor(plan.KERNEL_WEIGHTS)[:, None, :]
         dilations, counts = self._dilations()
-        features, start = [], 0
+        # The whole plan is read in a few ops before the loop, which then holds
+        # only what differs by dilation: a traced graph (TensorFlow's predict)
+        # stays small, so a first `predict` does not spend a second tracing.
+        # (dilations, 9, channels, 84): kernel j reads only its channels.
+        kernels = ops.convert_to_tensor(plan.KERNEL_WEIGHTS)[None, :, None, :] * (
+            ops.expand_dims(
+                ops.transpose(self.channel_masks[: len(dilations)], (0, 2, 1)), 1
+            )
+        )
+        ends = np.cumsum(plan.NUM_KERNELS * np.asarray(counts)).tolist()
+        starts = [0, *ends[:-1]]
+        biases = ops.convert_to_tensor(self.biases)
+        static = mask is None and inputs.shape[1] is not None
+        features = []
         for i, (dilation, count) in enumerate(zip(dilations, counts, strict=True)):
-            # (9, channels, 84): kernel j reads only its combination of channels.
-            kernel = weights * ops.transpose(self.channel_masks[i])[None]
             outputs = ops.conv(
-                x, kernel, strides=1, padding="same", dilation_rate=int(dilation)
+                x, kernels[i], strides=1, padding="same", dilation_rate=int(dilation)
             )
-            step_weights = _step_weights(valid, i, 4 * int(dilation))
-            biases = ops.reshape(
-                self.biases[start : start + plan.NUM_KERNELS * count],
-                (plan.NUM_KERNELS, count),
-            )
+            if static:
+                # Which steps each kernel averages over is known before the call.
+                step_weights = _static_step_weights(
+                    inputs.shape[1], i, 4 * int(dilation)
+                )
+            else:
+                if mask is None:
+                    valid = ops.ones((batch, time), "float32")
+                step_weights = ops.expand_dims(
+                    ops.transpose(
+                        _step_weights(valid, i, 4 * int(dilation)), (0, 2, 1)
+                    ),
+                    -1,
+                )
             # Time last, so the comparison and the average over steps run along
             # contiguous memory: (batch, 84, count, time) @ (batch, 84, time, 1).
             outputs = ops.transpose(outputs, (0, 2, 1))
             above = ops.cast(
-                ops.expand_dims(outputs, 2) > ops.expand_dims(biases, -1), "float32"
+                ops.expand_dims(outputs, 2)
+                > ops.reshape(
+                    biases[starts[i] : ends[i]],
+                    (plan.NUM_KERNELS, int(count), 1),
+                ),
+                "float32",
             )
-            step_weights = ops.expand_dims(ops.transpose(step_weights, (0, 2, 1)), -1)
-            ppv = ops.squeeze(ops.matmul(above, step_weights), -1)
             # An all-padding series averages over nothing: its features are 0.
-            steps = ops.maximum(ops.sum(step_weights, axis=2), 1.0)
-            ppv = ppv / steps
-            features.append(ops.reshape(ppv, (batch, plan.NUM_KERNELS * count)))
-            start += plan.NUM_KERNELS * count
+            steps = (
+                np.maximum(step_weights.sum(axis=-2), 1.0)
+                if static
+                else ops.maximum(ops.sum(step_weights, axis=-2), 1.0)
+            )
+            ppv = ops.squeeze(ops.matmul(above, step_weights), -1) / steps
+            features.append(ops.reshape(ppv, (-1, plan.NUM_KERNELS * int(count))))
         return ops.concatenate(features, axis=-1)
 
     def compute_mask(self, inputs, mask=None):
@@ -285,3 +308,18 @@ def _step_weights(valid, dilation_index, padding):
         ops.expand_dims(valid, -1) * (1.0 - use_interior)
         + ops.expand_dims(interior, -1) * use_interior
     )
+
+
+def _static_step_weights(time, dilation_index, padding):
+    """`_step_weights` of a series without padding, in NumPy: `(84, time, 1)`.
+
+    Computed while tracing, so it is not a tensor op: the graph holds one
+    constant per dilation in place of the ops that build it from the mask.
+    """
+    steps = np.arange(time)
+    interior = ((steps >= padding) & (steps < time - padding)).astype("float32")
+    if not interior.any():
+        interior = np.ones(time, "float32")
+    parity = (dilation_index % 2 + np.arange(plan.NUM_KERNELS)) % 2
+    weights = np.where(parity[:, None] == 1, interior[None], 1.0)
+    return weights[..., None].astype("float32")

@@ -171,6 +171,24 @@ def test_padding_under_a_mask_gives_the_features_of_the_series_alone():
     )
 
 
+@pytest.mark.parametrize("length", [40, 6])  # 6: too short for an interior
+def test_known_length_steps_equal_the_ones_built_from_a_mask(length):
+    # Without a mask and with a known length the averaging weights are NumPy
+    # constants; with an all-True mask, or an unknown length, they are built
+    # from the mask inside the graph. Both give the same features (a graph may
+    # turn the division into a product: one rounding step apart at most).
+    x = np.random.default_rng(4).normal(size=(3, length, 2)).astype("float32")
+    layer = _adapted(x)
+    to_np = keras.ops.convert_to_numpy
+    known = keras.Sequential([keras.Input((length, 2)), layer])
+    unknown = keras.Sequential([keras.Input((None, 2)), layer])
+    masked = to_np(layer(x, mask=np.ones((3, length), bool)))
+    for model in (known, unknown):
+        np.testing.assert_allclose(
+            to_np(model.predict(x, verbose=0)), masked, rtol=3e-7, atol=0
+        )
+
+
 def test_variable_length_adapt_uses_the_longest_real_series():
     x = np.zeros((3, 50, 1), "float32")
     mask = np.zeros((3, 50), bool)
