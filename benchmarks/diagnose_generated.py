@@ -430,6 +430,8 @@ def make(case):
         model, kwargs["history"] = big, hist.history
     elif fault == "train_inference_discrepancy":
         model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+    elif fault is None:
+        _check_learns(_build(case, x), x, y, k)
     return model, x, y, kwargs
 
 
@@ -451,6 +453,42 @@ def _check_overfits(history):
         raise FaultNotInjected(
             f"no overfitting to find: training minus validation accuracy "
             f"{gap:.2f}, validation loss {rise:.0%} above its best"
+        )
+
+
+CONTROL_STEPS = 400  # a healthy control's plain fit: at most this many updates
+CONTROL_LEARNED = 0.7  # ... must bring the training loss to this share of chance
+
+
+def _check_learns(model, x, y, k):
+    """A healthy control is one whose own plain fit learns: a fresh copy of the
+    model (not the one diagnosed), trained with batches of 32 for at most
+    `CONTROL_STEPS` updates (stopped once learned), must bring its training
+    loss below `CONTROL_LEARNED` times log(k), the loss of a uniform guess.
+    Read from the case alone, never from `diagnose`; a control that does not
+    learn is void (seed 6's ArrowHead GRU: 100 epochs left it at 0.98 of
+    chance). Runs filed before seed 8 were scored without this check."""
+    target = CONTROL_LEARNED * math.log(k)
+    steps = math.ceil(len(x) / 32)
+    stop = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: setattr(
+            model, "stop_training", logs["loss"] < target
+        )
+    )
+    hist = model.fit(
+        x,
+        y,
+        epochs=max(CONTROL_STEPS // steps, 1),
+        batch_size=32,
+        callbacks=[stop],
+        verbose=0,
+    )
+    final = hist.history["loss"][-1]
+    if not final < target:
+        raise FaultNotInjected(
+            f"not a healthy control: a plain fit of {len(hist.history['loss'])} "
+            f"epochs leaves the training loss at {final / math.log(k):.2f} of chance "
+            f"(a control must reach {CONTROL_LEARNED})"
         )
 
 
