@@ -128,7 +128,7 @@ def _interleaved(names):
 
 def print_row(r):
     if "void" in r:
-        print(f"{r['case']:<40} {r['expected']:<28} VOID {r['void']}")
+        print(f"{r['case']:<40} {r['expected'] or 'healthy':<28} VOID {r['void']}")
         return
     if "error" in r:
         print(f"{r['case']:<40} {r['expected'] or 'healthy':<28} ERROR {r['error']}")
