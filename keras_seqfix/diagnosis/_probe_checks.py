@@ -26,6 +26,7 @@ from keras_seqfix.diagnosis._layer_checks import (
     explodes_at_init,
 )
 from keras_seqfix.diagnosis._probe_result import BatchFit, LRPosition
+from keras_seqfix.diagnosis._reference import sees_no_signal
 from keras_seqfix.diagnosis.finding import make_finding, severity_of
 
 _FIND_LR_FIX = (
@@ -270,7 +271,11 @@ def check_signal_and_capacity(ctx, summary, explained):
             score -= 0.25
         if not fit_longer:
             score = min(score, 0.45)
-        if _get(m, "imbalance_ratio", 1.0) >= 3 and not ctx.weighted:
+        if (
+            _get(m, "imbalance_ratio", 1.0) >= 3
+            and not ctx.weighted
+            and not sees_no_signal(ctx.reference)
+        ):
             score *= 0.6  # predicting the majority class is the imbalance's doing
         shuffled = (
             f" vs {p.val_acc_shuffled:.2f} with shuffled labels"

@@ -75,6 +75,9 @@ def fit_reference(ctx: Context, *, max_samples):
         gain = _learning_curve_gain(features, targets, ctx.seed, oof=oof)
     if gain is not None:
         reference["learning_curve_gain"] = gain
+    ranking = _oof_ranking(oof, targets)
+    if ranking is not None:
+        reference["oof_auc"], reference["oof_auc_chance_se"] = ranking
     reference.update(
         accuracy=float(np.mean(predicted == truth)),
         balanced_accuracy=float(balanced_accuracy_score(truth, predicted)),
@@ -295,6 +298,44 @@ def _predict(ridge, features):
     if scores.ndim == 1:
         return (scores > 0).astype(np.int64)
     return scores.argmax(axis=1)
+
+
+# The smallest class needs this many samples before a ranking at chance is read
+# as evidence that the labels carry nothing (below it, tiny classes are imbalance).
+_MIN_CLASS_FOR_NO_SIGNAL = 20
+
+
+def _oof_ranking(oof, targets):
+    """(macro one-vs-rest ROC AUC of the out-of-fold probabilities, its standard
+    error at chance for the smallest class), or None with a class under
+    `_MIN_CLASS_FOR_NO_SIGNAL`. AUC reads the ranking, not the argmax, so it
+    does not fall to chance when the argmax predicts only the majority class
+    (balanced accuracy does, under imbalance). The error is Hanley and McNeil's
+    (1982) at AUC 0.5."""
+    from sklearn.metrics import roc_auc_score
+
+    counts = np.bincount(targets)
+    if len(counts) < 2 or counts.min() < _MIN_CLASS_FOR_NO_SIGNAL:
+        return None
+    if len(counts) == 2:
+        auc = roc_auc_score(targets, oof[:, 1])
+    else:
+        auc = roc_auc_score(targets, oof, multi_class="ovr", average="macro")
+    small, rest = counts.min(), len(targets) - counts.min()
+    se = math.sqrt((0.25 + (small - 1) / 12 + (rest - 1) / 12) / (small * rest))
+    return round(float(auc), 4), round(se, 4)
+
+
+def sees_no_signal(reference):
+    """The reference ranks the samples no better than chance (out-of-fold AUC
+    within three standard errors, and 0.05, of 0.5) with at least 20 samples
+    in every class: then the labels carry nothing it can see, whatever the
+    class frequencies, and an imbalance does not explain a model stuck at the
+    prior. False when not measured."""
+    if not reference or reference.get("oof_auc") is None:
+        return False
+    margin = max(0.05, 3 * reference["oof_auc_chance_se"])
+    return reference["oof_auc"] <= 0.5 + margin and not clearly_above_chance(reference)
 
 
 def clearly_above_chance(reference, floor=0.1):

@@ -23,6 +23,7 @@ from keras_seqfix.diagnosis._inputs import (
     expected_init_loss,
     model_info,
 )
+from keras_seqfix.diagnosis._reference import sees_no_signal
 from keras_seqfix.diagnosis.diagnosis_report import DiagnosisReport
 
 # Root causes found with confidence rank above the symptoms they produce (no
@@ -531,9 +532,13 @@ def _measure_user_model(ctx, log, rows, *, training_mode):
 
 def _imbalance_before_no_signal(findings, ctx):
     """On unweighted data where the majority class alone scores >= 0.9, held-out
-    accuracy cannot show a signal: `no_signal` never outranks `class_imbalance`."""
+    accuracy cannot show a signal: `no_signal` never outranks `class_imbalance`,
+    unless the reference's ranking, which the class frequencies do not move,
+    shows there is none (`sees_no_signal`)."""
     majority = ctx.probe.val_acc_majority
     if ctx.weighted or not majority >= 0.9:  # NaN: the probe did not run
+        return
+    if sees_no_signal(ctx.reference):
         return
     imbalance = [f for f in findings if f.code == "class_imbalance"]
     if not imbalance:

@@ -219,8 +219,34 @@ def test_subclassed_model_is_probed_in_place_and_restored():
         np.testing.assert_array_equal(a, v.numpy())
 
 
-@pytest.mark.parametrize("weighted", [False, True])
-def test_no_signal_never_outranks_class_imbalance_on_unweighted_skewed_data(weighted):
+# A reference that ranks at chance with 100 minority samples (AUC 0.51), one
+# that ranks well (0.9), and one whose smallest class is too small to say.
+_RANKS_AT_CHANCE = {
+    "balanced_accuracy": 0.5,
+    "chance_balanced_accuracy": 0.5,
+    "held_out": 700,
+    "oof_auc": 0.51,
+    "oof_auc_chance_se": 0.031,
+}
+_RANKS_WELL = {**_RANKS_AT_CHANCE, "oof_auc": 0.9}
+_TINY_CLASS = {k: v for k, v in _RANKS_AT_CHANCE.items() if not k.startswith("oof")}
+
+
+@pytest.mark.parametrize(
+    "weighted, reference, first",
+    [
+        (False, None, "class_imbalance"),
+        (True, None, "no_signal"),  # class weights handle the imbalance
+        (False, _RANKS_WELL, "class_imbalance"),
+        (False, _TINY_CLASS, "class_imbalance"),
+        # The reference's ranking, which the class frequencies do not move,
+        # sees nothing: the labels carry no signal, whatever the imbalance.
+        (False, _RANKS_AT_CHANCE, "no_signal"),
+    ],
+)
+def test_no_signal_outranks_class_imbalance_only_where_the_reference_sees_none(
+    weighted, reference, first
+):
     from types import SimpleNamespace
 
     from keras_seqfix.diagnosis.diagnose import _imbalance_before_no_signal, _rank
@@ -230,11 +256,53 @@ def test_no_signal_never_outranks_class_imbalance_on_unweighted_skewed_data(weig
         make_finding("no_signal", 0.85, "no signal", {}, ""),
         make_finding("class_imbalance", 0.55, "imbalanced", {}, ""),
     ]
-    ctx = SimpleNamespace(weighted=weighted, probe=ProbeResult(val_acc_majority=0.95))
+    ctx = SimpleNamespace(
+        weighted=weighted,
+        probe=ProbeResult(val_acc_majority=0.95),
+        reference=reference,
+    )
     _imbalance_before_no_signal(findings, ctx)
-    codes = [f.code for f in _rank(findings)]
-    # With class weights the imbalance is handled and no_signal stands on its own.
-    assert codes[0] == ("no_signal" if weighted else "class_imbalance")
+    assert [f.code for f in _rank(findings)][0] == first
+
+
+def _skewed_tokens(n=600, steps=30, vocab=200, minority=0.15, seed=0, signal=True):
+    """Token ids, 85:15 classes; with `signal`, the minority class holds token 7."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < minority).astype("int64")
+    x = rng.integers(10, vocab, size=(n, steps))
+    if signal:
+        x[y == 1, rng.integers(0, steps)] = 7
+    return x.astype("int32"), y if signal else rng.permutation(y)
+
+
+def _token_gru(vocab=200):
+    model = keras.Sequential(
+        [
+            keras.Input((30,), dtype="int32"),
+            keras.layers.Embedding(vocab, 16),
+            keras.layers.GRU(16),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    model.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy")
+    return model
+
+
+def test_shuffled_labels_on_skewed_tokens_are_no_signal_before_imbalance():
+    # Labels drawn apart from x, 85:15: the reference's out-of-fold ranking is
+    # at chance with 90 minority samples, so the skew does not explain a model
+    # that learns nothing.
+    x, y = _skewed_tokens(signal=False)
+    report = diagnose(_token_gru(), x, y, seed=0, verbose=0)
+    assert report.reference["oof_auc"] < 0.6, report.reference
+    assert report.codes[0] == "no_signal", str(report)
+
+
+def test_skewed_tokens_with_a_signal_do_not_read_as_no_signal():
+    x, y = _skewed_tokens(signal=True)
+    report = diagnose(_token_gru(), x, y, seed=0, verbose=0)
+    assert report.reference["oof_auc"] > 0.9, report.reference
+    assert "no_signal" not in report.codes[:1], str(report)
 
 
 def test_lr_too_low_when_the_loss_does_not_move_at_your_rate():

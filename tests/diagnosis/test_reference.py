@@ -551,3 +551,32 @@ def test_padding_is_halved_where_the_probe_copy_reads_past_it():
     assert padding_score(0.40) == 0.6
     # No probe: nothing to compare.
     assert padding_score(float("nan")) == 0.6
+
+
+def test_the_out_of_fold_ranking_reads_order_not_the_argmax():
+    from keras_seqfix.diagnosis._reference import _oof_ranking, sees_no_signal
+
+    rng = np.random.default_rng(0)
+    targets = (rng.random(800) < 0.12).astype(int)
+    # Every argmax is the majority class, but the minority ranks higher: a
+    # signal that balanced accuracy (0.5 here) cannot show and AUC does.
+    ranked = np.stack([0.9 - 0.1 * targets, 0.1 + 0.1 * targets], axis=1)
+    auc, se = _oof_ranking(ranked, targets)
+    assert auc == 1.0 and 0.02 < se < 0.05
+    noise = rng.random(800)
+    auc, _ = _oof_ranking(np.stack([1 - noise, noise], axis=1), targets)
+    assert abs(auc - 0.5) < 0.1
+    at_chance = {
+        "balanced_accuracy": 0.5,
+        "chance_balanced_accuracy": 0.5,
+        "held_out": 800,
+        "oof_auc": auc,
+        "oof_auc_chance_se": se,
+    }
+    assert sees_no_signal(at_chance)
+    assert not sees_no_signal({**at_chance, "oof_auc": 1.0})
+    assert not sees_no_signal({**at_chance, "balanced_accuracy": 0.9})
+    assert not sees_no_signal({"accuracy": None})  # not measured: not claimed
+    # A class of 19 is too small to read a ranking at chance as no signal.
+    small = np.r_[np.zeros(200, int), np.ones(19, int)]
+    assert _oof_ranking(np.full((219, 2), 0.5), small) is None
