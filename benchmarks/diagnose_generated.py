@@ -469,7 +469,7 @@ def _check_learns(model, x, y, k):
     learn is void (seed 6's ArrowHead GRU: 100 epochs left it at 0.98 of
     chance). Runs filed before seed 8 were scored without this check."""
     target = CONTROL_LEARNED * math.log(k)
-    steps = math.ceil(len(x) / 32)
+    per_epoch = math.ceil(len(x) / 32)
     stop = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: setattr(
             model, "stop_training", logs["loss"] < target
@@ -478,7 +478,7 @@ def _check_learns(model, x, y, k):
     hist = model.fit(
         x,
         y,
-        epochs=max(CONTROL_STEPS // steps, 1),
+        epochs=max(CONTROL_STEPS // per_epoch, 1),
         batch_size=32,
         callbacks=[stop],
         verbose=0,

@@ -231,25 +231,28 @@ class MiniRocketFeatures(keras.layers.Layer):
         starts = [0, *ends[:-1]]
         biases = ops.convert_to_tensor(self.biases)
         static = mask is None and inputs.shape[1] is not None
+        if mask is None and not static:
+            valid = ops.ones((batch, time), "float32")
         features = []
         for i, (dilation, count) in enumerate(zip(dilations, counts, strict=True)):
             outputs = ops.conv(
                 x, kernels[i], strides=1, padding="same", dilation_rate=int(dilation)
             )
+            # An all-padding series averages over nothing: its features are 0.
             if static:
                 # Which steps each kernel averages over is known before the call.
                 step_weights = _static_step_weights(
                     inputs.shape[1], i, 4 * int(dilation)
                 )
+                steps = np.maximum(step_weights.sum(axis=-2), 1.0)
             else:
-                if mask is None:
-                    valid = ops.ones((batch, time), "float32")
                 step_weights = ops.expand_dims(
                     ops.transpose(
                         _step_weights(valid, i, 4 * int(dilation)), (0, 2, 1)
                     ),
                     -1,
                 )
+                steps = ops.maximum(ops.sum(step_weights, axis=-2), 1.0)
             # Time last, so the comparison and the average over steps run along
             # contiguous memory: (batch, 84, count, time) @ (batch, 84, time, 1).
             outputs = ops.transpose(outputs, (0, 2, 1))
@@ -260,12 +263,6 @@ class MiniRocketFeatures(keras.layers.Layer):
                     (plan.NUM_KERNELS, int(count), 1),
                 ),
                 "float32",
-            )
-            # An all-padding series averages over nothing: its features are 0.
-            steps = (
-                np.maximum(step_weights.sum(axis=-2), 1.0)
-                if static
-                else ops.maximum(ops.sum(step_weights, axis=-2), 1.0)
             )
             ppv = ops.squeeze(ops.matmul(above, step_weights), -1) / steps
             features.append(ops.reshape(ppv, (-1, plan.NUM_KERNELS * int(count))))
